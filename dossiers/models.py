@@ -1,0 +1,1 @@
+"""Models of the dossiers app (built in a later issue)."""

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from procedures import views as procedure_views
+
+admin.site.site_header = _("Một Cửa – Quản trị")
+admin.site.site_title = _("Một Cửa")
+admin.site.index_title = _("Quản trị hệ thống")
+
+urlpatterns = [
+    path("", procedure_views.home, name="home"),
+    path("thu-tuc/", include("procedures.urls")),
+    path("tai-khoan/", include("accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "onecua.views.page_not_found"
+handler500 = "onecua.views.server_error"
