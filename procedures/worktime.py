@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
-from numbers import Real
+from numbers import Rational, Real
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -61,7 +61,7 @@ _US_PER_HOUR = 3600 * _US_PER_SECOND
 _US_PER_DAY = 24 * _US_PER_HOUR
 
 
-class Unit(str, enum.Enum):
+class Unit(enum.StrEnum):
     """Unit of a procedure's processing time; the values are stored in the database and typed in the CLI."""
 
     WORKING_HOURS = "working_hours"
@@ -69,32 +69,23 @@ class Unit(str, enum.Enum):
     CALENDAR_DAYS = "calendar_days"
     SAME_DAY = "same_day"
 
-    def __str__(self) -> str:
-        return self.value
 
-
-class Timeliness(str, enum.Enum):
+class Timeliness(enum.StrEnum):
     """How a resolved dossier compares with its due time (rule 9)."""
 
     EARLY = "early"
     ON_TIME = "on_time"
     LATE = "late"
 
-    def __str__(self) -> str:
-        return self.value
 
-
-class PendingStatus(str, enum.Enum):
+class PendingStatus(enum.StrEnum):
     """Where a dossier still being processed stands against its due time (rule 9)."""
 
     WITHIN_TIME = "within_time"
     OVERDUE = "overdue"
 
-    def __str__(self) -> str:
-        return self.value
 
-
-# Unit members hash by their name (Enum.__hash__), not by their value, so both spellings are keys.
+# Enum members hash by their name (Enum.__hash__), not by their value, so both spellings are keys.
 _HOURS, _DAYS, _CALENDAR, _SAME_DAY = range(4)
 _UNIT_CODES: dict[object, int] = {}
 for _member, _code in zip(Unit, (_HOURS, _DAYS, _CALENDAR, _SAME_DAY), strict=True):
@@ -271,7 +262,9 @@ class WorkCalendar:
         if not self._is_work[i]:
             return []
         base = self._base[self._before[i]]
-        return [(base + timedelta(microseconds=s), base + timedelta(microseconds=e)) for s, e, _, _ in self._win]
+        return [
+            (base + timedelta(microseconds=s), base + timedelta(microseconds=e)) for s, e, _, _ in self._win
+        ]
 
     def next_working_day(self, d: date, *, include_self: bool = False) -> date:
         """The first working day after `d` (or on `d` itself if include_self and it is a working day)."""
@@ -293,7 +286,9 @@ def to_local(dt: datetime) -> datetime:
     if tz is TZ:
         return dt
     if tz is None or dt.utcoffset() is None:
-        raise ValueError(f"naive datetime {dt!r}: working-time rules need an aware datetime (Asia/Ho_Chi_Minh)")
+        raise ValueError(
+            f"naive datetime {dt!r}: working-time rules need an aware datetime (Asia/Ho_Chi_Minh)"
+        )
     return dt.astimezone(TZ)
 
 
@@ -368,23 +363,22 @@ def _earliest(cal: WorkCalendar, p: int) -> datetime:
 
 def _to_us(amount: object, unit_us: int, what: str = "amount") -> int:
     """`amount` × `unit_us` as whole microseconds (rounded half to even); ValueError if negative."""
-    t = type(amount)
-    if t is int:
-        us = amount * unit_us  # type: ignore[operator]
-    elif t is float:
-        if not math.isfinite(amount):  # type: ignore[arg-type]
+    if type(amount) is int:  # the common case first
+        us = amount * unit_us
+    elif isinstance(amount, bool) or not isinstance(amount, Real | Decimal):
+        raise TypeError(f"{what} must be a number, not {amount!r}")
+    elif isinstance(amount, float):
+        if not math.isfinite(amount):
             raise ValueError(f"{what} must be a finite number, not {amount!r}")
-        us = round(amount * unit_us)  # type: ignore[operator]
-    elif t is Decimal:
-        if not amount.is_finite():  # type: ignore[attr-defined]
+        us = round(amount * unit_us)
+    elif isinstance(amount, Decimal):
+        if not amount.is_finite():
             raise ValueError(f"{what} must be a finite number, not {amount!r}")
-        us = int((amount * unit_us).to_integral_value())  # type: ignore[operator]
-    elif isinstance(amount, Real) and not isinstance(amount, bool):
-        if isinstance(amount, float | Decimal):
-            return _to_us(t.__mro__[1](amount) if False else float(amount), unit_us, what)  # pragma: no cover
+        us = int((amount * unit_us).to_integral_value())
+    elif isinstance(amount, Rational):
         us = round(Fraction(amount) * unit_us)
     else:
-        raise TypeError(f"{what} must be a number, not {amount!r}")
+        return _to_us(float(amount), unit_us, what)
     if us < 0:
         raise ValueError(f"{what} must not be negative, got {amount!r}")
     return us
@@ -404,7 +398,7 @@ def _due_from_pos(cal: WorkCalendar, p: int, amount: int | float | Decimal, code
     elif code == _HOURS:
         us = _to_us(amount, _US_PER_HOUR)
     elif code == _SAME_DAY:
-        if _to_us(amount, 1) != 0:
+        if isinstance(amount, bool) or amount != 0:
             raise ValueError(f"a same-day deadline takes amount 0, got {amount!r}")
         k = p // cal._day
         if k >= cal._nwork:
@@ -471,7 +465,9 @@ def due_at(
     return _due_from_pos(cal, _start_pos(cal, received_at, cutoff), amount, code)
 
 
-def due_from_start(cal: WorkCalendar, start: datetime, amount: int | float | Decimal, unit: Unit | str) -> datetime:
+def due_from_start(
+    cal: WorkCalendar, start: datetime, amount: int | float | Decimal, unit: Unit | str
+) -> datetime:
     """Due time from an already computed clock start (rules 3–6; `start` is normalised as in rule 1)."""
     code = _unit_code(unit)
     return _due_from_pos(cal, _pos_of(cal, start), amount, code)

@@ -74,7 +74,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     full_name = factory.Sequence(lambda n: f"Nguyễn Văn Thử {n}")
-    password = factory.PostGenerationMethodCall("set_password", "mat-khau-thu-123")
+    password = factory.django.Password("mat-khau-thu-123")
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

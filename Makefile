@@ -1,0 +1,49 @@
+# Một Cửa – one command to run, one to test. Works on a fresh machine with Python 3.11.
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= onecua.settings.dev
+
+.PHONY: run install migrate demo serve test lint check worker messages clean
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -c constraints.txt -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py load_demo
+
+# Embedded default: SQLite, eager Celery, console e-mail, local private storage. No PostgreSQL or Redis needed.
+run: demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# SQLite by default; PostgreSQL when DATABASE_URL is set.
+test: install
+	DJANGO_SETTINGS_MODULE=onecua.settings.test $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+check: install
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check
+
+messages: install
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=var
+	$(PY) manage.py compilemessages -l en --ignore=.venv
+
+worker: install
+	$(VENV)/bin/celery -A onecua worker -B --loglevel=INFO
+
+clean:
+	rm -rf $(VENV) var db.sqlite3

@@ -1,0 +1,15 @@
+from django.core.management.base import BaseCommand
+
+from dossiers.demo import DEMO_PASSWORD, load_demo
+
+
+class Command(BaseCommand):
+    help = "Nạp dữ liệu mẫu (cơ quan tỉnh Tây Ninh, cán bộ mỗi vai trò, danh mục thủ tục). Chạy lại không tạo trùng."
+
+    def handle(self, *args, **options):
+        logins = load_demo()
+        self.stdout.write(self.style.SUCCESS("Đã nạp dữ liệu mẫu (demo data loaded)."))
+        self.stdout.write("Tài khoản demo (demo logins) – mật khẩu chung / password: " + DEMO_PASSWORD)
+        for login in logins:
+            self.stdout.write(f"  {login.username:<20} {login.role:<22} {login.agency}")
+        self.stdout.write("Trang web / site: http://127.0.0.1:8000  –  quản trị / admin: http://127.0.0.1:8000/admin/")

@@ -1,0 +1,62 @@
+"""The project's wiring: docker-compose names real commands and modules; settings; error pages."""
+
+import importlib
+import shlex
+from pathlib import Path
+
+import pytest
+import yaml
+from django.conf import settings
+
+ROOT = Path(settings.BASE_DIR)
+
+
+def test_docker_compose_parses_and_names_real_commands_and_modules():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    services = compose["services"]
+    assert {"web", "worker", "beat", "postgres", "redis"} <= set(services)
+    assert (ROOT / "Dockerfile").is_file()
+    for name in ("web", "worker", "beat"):
+        service = services[name]
+        assert service["build"] == "."
+        assert service["environment"]["DJANGO_SETTINGS_MODULE"] == "onecua.settings.prod"
+        importlib.import_module(service["environment"]["DJANGO_SETTINGS_MODULE"].rsplit(".", 1)[0] + ".base")
+    web = services["web"]["command"]
+    assert "manage.py migrate" in web and (ROOT / "manage.py").is_file()
+    module, _, attr = shlex.split(web.split("gunicorn", 1)[1])[0].partition(":")
+    assert hasattr(importlib.import_module(module), attr)
+    for name in ("worker", "beat"):
+        argv = shlex.split(services[name]["command"])
+        assert argv[0] == "celery" and argv[1] == "-A"
+        app_module = importlib.import_module(argv[2])
+        assert hasattr(app_module, "celery_app")
+        assert argv[3] == name
+
+
+def test_vietnamese_is_default_with_english_available_and_local_time_zone():
+    assert settings.LANGUAGE_CODE == "vi"
+    assert dict(settings.LANGUAGES).keys() == {"vi", "en"}
+    assert settings.TIME_ZONE == "Asia/Ho_Chi_Minh"
+    assert settings.AUTH_USER_MODEL == "accounts.User"
+
+
+def test_celery_runs_eagerly_without_a_broker():
+    if settings.CELERY_BROKER_URL:
+        pytest.skip("a broker is configured for this run")
+    from onecua.celery import app
+
+    assert app.conf.task_always_eager is True
+
+
+@pytest.mark.django_db
+def test_unknown_page_is_a_vietnamese_404(client):
+    response = client.get("/khong-co-trang-nay/")
+    assert response.status_code == 404
+    assert "Không tìm thấy trang" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_pages_carry_a_content_security_policy(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "script-src 'self'" in response["Content-Security-Policy"]
