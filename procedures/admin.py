@@ -1,7 +1,20 @@
+from datetime import datetime
+
 from django.contrib import admin
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Agency, Field, Procedure, ProcedureFee, RequiredDocument
+from .admin_forms import DueCalculatorForm, YearForm
+from .calendar_view import days_off_list, year_view
+from .calendars import build_calendar, calendar_exceptions
+from .deadlines import DeadlineRule, compute_due
+from .models import Agency, CalendarException, Field, Procedure, ProcedureFee, RequiredDocument
+from .signals import announce_deadline_rules_changed
+from .worktime import TZ
+
+DEADLINE_FIELDS = {"deadline_amount", "deadline_unit", "cutoff_time"}
 
 
 @admin.register(Agency)
@@ -46,3 +59,77 @@ class ProcedureAdmin(admin.ModelAdmin):
     @admin.display(description=_("Thời hạn"))
     def deadline_display(self, obj):
         return obj.deadline_display
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and DEADLINE_FIELDS & set(form.changed_data):
+            announce_deadline_rules_changed(procedure_id=obj.pk, reason="procedure_deadline")
+
+
+@admin.register(CalendarException)
+class CalendarExceptionAdmin(admin.ModelAdmin):
+    list_display = ("date", "kind", "note", "province")
+    list_filter = ("kind", "province")
+    search_fields = ("note",)
+    date_hierarchy = "date"
+    change_list_template = "admin/procedures/calendarexception/change_list.html"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        announce_deadline_rules_changed(reason="calendar_exception")
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        announce_deadline_rules_changed(reason="calendar_exception")
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        announce_deadline_rules_changed(reason="calendar_exception")
+
+    def get_urls(self):
+        extra = [
+            path("tinh-han/", self.admin_site.admin_view(self.due_calculator_view), name="procedures_due_calculator"),
+            path("lich-nam/", self.admin_site.admin_view(self.year_view), name="procedures_calendar_year"),
+        ]
+        return extra + super().get_urls()
+
+    def due_calculator_view(self, request):
+        form = DueCalculatorForm(request.GET or None)
+        result = None
+        if form.is_bound and form.is_valid():
+            data = form.cleaned_data
+            received = datetime.combine(data["received_date"], data["received_time"], tzinfo=TZ)
+            agency = data["agency"]
+            result = compute_due(rule=DeadlineRule.of(data["procedure"]), received_at=received, agency=agency)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Tính thời hạn giải quyết"),
+            "form": form,
+            "result": result,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/procedures/due_calculator.html", context)
+
+    def year_view(self, request):
+        form = YearForm(request.GET or {"year": timezone.localdate().year})
+        months, special = [], []
+        if form.is_valid():
+            province = form.cleaned_data["province"]
+            year = form.cleaned_data["year"]
+            cal = build_calendar(agency=province)
+            exceptions = calendar_exceptions(province=province)
+            notes = dict(
+                CalendarException.objects.filter(date__year=year).order_by("province_id").values_list("date", "note")
+            )
+            months = year_view(year=year, cal=cal, exceptions=exceptions, notes=notes)
+            special = days_off_list(months)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Lịch làm việc trong năm"),
+            "form": form,
+            "months": months,
+            "special": special,
+            "weekdays": ["T2", "T3", "T4", "T5", "T6", "T7", "CN"],
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/procedures/calendar_year.html", context)

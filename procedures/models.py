@@ -225,6 +225,11 @@ class Procedure(models.Model):
     def __str__(self) -> str:
         return f"{self.national_code} – {self.name}"
 
+    def save(self, *args, **kwargs):
+        # A derived index column, so the diacritic-free search works the same on SQLite and PostgreSQL.
+        self.search_text = fold(f"{self.national_code} {self.name}")
+        super().save(*args, **kwargs)
+
     def clean(self):
         super().clean()
         if self.deadline_unit == DeadlineUnit.SAME_DAY and self.deadline_amount not in (None, 0):
@@ -233,11 +238,6 @@ class Procedure(models.Model):
             raise ValidationError({"deadline_amount": _("Hãy nhập thời hạn lớn hơn 0.")})
         if self.effective_from and self.effective_to and self.effective_to < self.effective_from:
             raise ValidationError({"effective_to": _("Ngày hết hiệu lực phải sau ngày có hiệu lực.")})
-
-    def save(self, *args, **kwargs):
-        # A derived index column, so the diacritic-free search works the same on SQLite and PostgreSQL.
-        self.search_text = fold(f"{self.national_code} {self.name}")
-        super().save(*args, **kwargs)
 
     @property
     def deadline_display(self) -> str:
@@ -306,3 +306,48 @@ class ProcedureFee(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+
+class CalendarExceptionKind(models.TextChoices):
+    DAY_OFF = "day_off", _("Ngày nghỉ thêm")
+    WORKING_DAY = "working_day", _("Ngày làm việc thêm (làm bù)")
+
+
+class CalendarException(models.Model):
+    """An administrator's change to the working calendar: an extra day off or an extra working day."""
+
+    date = models.DateField(_("ngày"))
+    kind = models.CharField(_("loại"), max_length=20, choices=CalendarExceptionKind.choices)
+    note = models.CharField(
+        _("ghi chú"), max_length=255, help_text=_("Căn cứ, ví dụ: Thông báo của Bộ Nội vụ về lịch nghỉ Tết 2027.")
+    )
+    province = models.ForeignKey(
+        Agency,
+        verbose_name=_("phạm vi tỉnh"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="calendar_exceptions",
+        limit_choices_to={"parent__isnull": True},
+        help_text=_("Để trống nếu áp dụng toàn quốc."),
+    )
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("ngày nghỉ, ngày làm bù")
+        verbose_name_plural = _("ngày nghỉ, ngày làm bù")
+        ordering = ["-date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date"], condition=Q(province__isnull=True), name="calendar_exception_national_date_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["date", "province"],
+                condition=Q(province__isnull=False),
+                name="calendar_exception_province_date_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d/%m/%Y} – {self.get_kind_display()}"

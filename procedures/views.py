@@ -7,7 +7,8 @@ from django.shortcuts import render
 
 from .forms import CatalogSearchForm
 from .models import Procedure
-from .selectors import catalog_fields, catalog_search, procedure_detail as select_procedure
+from .selectors import catalog_fields, catalog_search
+from .selectors import procedure_detail as select_procedure
 
 
 def home(request):

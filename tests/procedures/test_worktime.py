@@ -137,7 +137,9 @@ def test_next_working_day():
 
 def test_seconds_per_day_defaults_to_the_windows():
     assert CAL.seconds_per_day == 28800
-    assert WorkCalendar(windows=((time(7, 30), time(11, 30)), (time(13, 30), time(17)))).seconds_per_day == 27000
+    assert (
+        WorkCalendar(windows=((time(7, 30), time(11, 30)), (time(13, 30), time(17)))).seconds_per_day == 27000
+    )
     assert WorkCalendar(hours_per_day=7.5).seconds_per_day == 27000
 
 
@@ -313,7 +315,7 @@ def test_add_working_time():
         (vn(2025, 8, 29, 10), 1, vn(2025, 9, 3, 10)),  # 1–2 Sep 2025
         (vn(2026, 8, 28, 10), 1, vn(2026, 9, 3, 10)),  # 31 Aug swapped, 1–2 Sep 2026
         (vn(2025, 3, 10, 12), 1, vn(2025, 3, 11, 11, 30)),  # lunch: from 13:30, 8 h ends at 11:30
-        (vn(2025, 3, 10, 10), 0.5, vn(2025, 3, 10, 14)),
+        (vn(2025, 3, 10, 10), 0.5, vn(2025, 3, 10, 16)),  # 4 h
         (vn(2025, 3, 10, 10), 20, vn(2025, 4, 8, 10)),  # Hùng Kings Mon 7 Apr 2025 skipped
     ],
 )
@@ -464,8 +466,9 @@ def test_pause_across_tet_moves_the_due_by_the_paused_working_time():
 
 
 def test_resume_in_the_lunch_break_counts_from_1330():
+    # 16 h left, resumed Tue 12:00 → from 13:30: 3.5 h Tue, 8 h Wed, 4.5 h Thu, ending at 11:30 sharp.
     due = vn(2025, 2, 3, 10)
-    assert_same(due_after_resume(CAL, due, vn(2025, 1, 23, 10), vn(2025, 2, 4, 12)), vn(2025, 2, 6, 13, 30))
+    assert_same(due_after_resume(CAL, due, vn(2025, 1, 23, 10), vn(2025, 2, 4, 12)), vn(2025, 2, 6, 11, 30))
 
 
 def test_resume_on_a_day_off_counts_from_the_next_opening():
@@ -519,13 +522,16 @@ def test_recompute_due_with_pauses():
     closed = (vn(2025, 1, 23, 10), vn(2025, 2, 4, 10))
     assert_same(recompute_due(CAL, received, 5, "working_days", pauses=[closed]), vn(2025, 2, 6, 10))
     # An open pause leaves the due as it was when the pause began.
-    assert_same(recompute_due(CAL, received, 5, "working_days", pauses=[(closed[0], None)]), vn(2025, 2, 3, 10))
-    # Two pauses of one working hour each, given out of order: due two hours later.
-    pauses = [(vn(2025, 2, 5, 8), vn(2025, 2, 5, 9)), (vn(2025, 1, 21, 8), vn(2025, 1, 21, 9))]
-    assert_same(recompute_due(CAL, received, 5, "working_days", pauses=pauses), vn(2025, 2, 3, 12))
-    # Then still open.
-    pauses.append((vn(2025, 2, 6, 8), None))
-    assert_same(recompute_due(CAL, received, 5, "working_days", pauses=pauses), vn(2025, 2, 3, 12))
+    assert_same(
+        recompute_due(CAL, received, 5, "working_days", pauses=[(closed[0], None)]), vn(2025, 2, 3, 10)
+    )
+    # Two pauses of one working hour each, given out of order: due two working hours later (past lunch).
+    pauses = [(vn(2025, 2, 3, 8), vn(2025, 2, 3, 9)), (vn(2025, 1, 21, 8), vn(2025, 1, 21, 9))]
+    assert_same(recompute_due(CAL, received, 5, "working_days", pauses=pauses), vn(2025, 2, 3, 14))
+    # A pause after the due time changes nothing; then a pause still open.
+    pauses.append((vn(2025, 2, 3, 15), vn(2025, 2, 4, 9)))
+    pauses.append((vn(2025, 2, 5, 8), None))
+    assert_same(recompute_due(CAL, received, 5, "working_days", pauses=pauses), vn(2025, 2, 3, 14))
 
 
 def test_recompute_due_with_cutoff_and_the_current_calendar():

@@ -1,0 +1,29 @@
+"""Vietnamese date and time formats used on screens and official forms."""
+
+from datetime import date, datetime
+
+from .worktime import to_local
+
+
+def vn_datetime(value: datetime | None) -> str:
+    """'14 giờ 00 phút, ngày 03/03/2026' — the form used on receipts (form 01)."""
+    if value is None:
+        return ""
+    local = to_local(value)
+    return f"{local:%H} giờ {local:%M} phút, ngày {local:%d/%m/%Y}"
+
+
+def vn_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_local(value)
+    return f"{value:%d/%m/%Y}"
+
+
+def vn_short_datetime(value: datetime | None) -> str:
+    """'14:00 03/03/2026' for lists."""
+    if value is None:
+        return ""
+    local = to_local(value)
+    return f"{local:%H:%M %d/%m/%Y}"
