@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class DossiersConfig(AppConfig):
     name = "dossiers"
     verbose_name = _("Hồ sơ")
+
+    def ready(self):
+        from procedures.signals import deadline_rules_changed
+
+        from .tasks import recompute_due_times
+
+        def enqueue_recompute(sender, procedure_id=None, **kwargs):
+            recompute_due_times.delay(procedure_id)
+
+        deadline_rules_changed.connect(enqueue_recompute, dispatch_uid="dossiers.recompute_on_rule_change", weak=False)

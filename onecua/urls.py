@@ -12,6 +12,7 @@ urlpatterns = [
     path("", procedure_views.home, name="home"),
     path("thu-tuc/", include("procedures.urls")),
     path("tai-khoan/", include("accounts.urls")),
+    path("can-bo/", include("dossiers.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -131,4 +131,9 @@ LOGGING = {
 ONECUA = {
     "CATALOG_PAGE_SIZE": env.int("CATALOG_PAGE_SIZE", default=20),
     "PROVINCE_NAME": env("PROVINCE_NAME", default="Tây Ninh"),
+    # An apology (form 04) must be issued at least this many working days before the due time.
+    "APOLOGY_MIN_LEAD_WORKING_DAYS": env.int("APOLOGY_MIN_LEAD_WORKING_DAYS", default=1),
+    "MAX_UPLOAD_BYTES": env.int("MAX_UPLOAD_BYTES", default=10 * 1024 * 1024),
+    "MAX_FILES_PER_DOSSIER": env.int("MAX_FILES_PER_DOSSIER", default=30),
+    "ALLOWED_UPLOAD_TYPES": env.list("ALLOWED_UPLOAD_TYPES", default=["application/pdf", "image/jpeg", "image/png"]),
 }

@@ -1,0 +1,48 @@
+"""Staff views of one dossier: detail, its events, its attachments (access-checked downloads)."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import render
+
+from .models import Attachment, Dossier
+from .selectors import dossier_events, dossier_for_staff
+
+
+def _visible(request, pk: int) -> Dossier:
+    try:
+        return dossier_for_staff(user=request.user, pk=pk)
+    except Dossier.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+@login_required
+def dossier_detail(request, pk: int):
+    dossier = _visible(request, pk)
+    context = {
+        "dossier": dossier,
+        "documents": dossier.documents.prefetch_related("attachments"),
+        "events": dossier_events(dossier=dossier),
+    }
+    return render(request, "dossiers/detail.html", context)
+
+
+@login_required
+def dossier_event_list(request, pk: int):
+    dossier = _visible(request, pk)
+    return render(request, "dossiers/_events.html", {"dossier": dossier, "events": dossier_events(dossier=dossier)})
+
+
+@login_required
+def attachment_download(request, pk: int, attachment_pk: int):
+    dossier = _visible(request, pk)
+    try:
+        attachment = dossier.attachments.get(pk=attachment_pk)
+    except Attachment.DoesNotExist as exc:
+        raise Http404 from exc
+    response = FileResponse(
+        attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
