@@ -43,7 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=100_000, help="due times to compute (default 100000)")
     parser.add_argument("--seed", type=int, default=20250310, help="random seed")
-    parser.add_argument("--min-rate", type=float, default=0.0, help="fail (exit 1) below this many per second")
+    parser.add_argument(
+        "--min-rate", type=float, default=0.0, help="fail (exit 1) below this many per second"
+    )
     args = parser.parse_args(argv)
 
     cal = WorkCalendar.vietnam()

@@ -27,15 +27,35 @@ def due_date(*args: str) -> str:
 @pytest.mark.parametrize(
     "args, expected",
     [
-        (["--received", "2025-03-10 10:00", "--amount", "3", "--unit", "working_days"], "2025-03-13T10:00:00+07:00"),
+        (
+            ["--received", "2025-03-10 10:00", "--amount", "3", "--unit", "working_days"],
+            "2025-03-13T10:00:00+07:00",
+        ),
         (
             ["--received", "2026-03-02 11:30", "--amount", "0", "--unit", "same_day", "--cutoff", "11:30"],
             "2026-03-03T17:00:00+07:00",
         ),
-        (["--received", "2026-08-21 14:00", "--amount", "1", "--unit", "working_days"], "2026-08-22T14:00:00+07:00"),
-        (["--received", "2026-03-02T04:30:00+00:00", "--amount", "0", "--unit", "same_day", "--cutoff", "11:30"],
-         "2026-03-03T17:00:00+07:00"),
-        (["--received", "2026-02-13 16:00", "--amount", "2", "--unit", "working_hours"], "2026-02-23T08:00:00+07:00"),
+        (
+            ["--received", "2026-08-21 14:00", "--amount", "1", "--unit", "working_days"],
+            "2026-08-22T14:00:00+07:00",
+        ),
+        (
+            [
+                "--received",
+                "2026-03-02T04:30:00+00:00",
+                "--amount",
+                "0",
+                "--unit",
+                "same_day",
+                "--cutoff",
+                "11:30",
+            ],
+            "2026-03-03T17:00:00+07:00",
+        ),
+        (
+            ["--received", "2026-02-13 16:00", "--amount", "2", "--unit", "working_hours"],
+            "2026-02-23T08:00:00+07:00",
+        ),
     ],
 )
 def test_due_date_command_prints_exactly_one_iso_line(args, expected):
@@ -49,8 +69,23 @@ def test_due_date_command_prints_exactly_one_iso_line(args, expected):
         (["--received", "2026-03-02 10:00", "--amount", "x", "--unit", "working_days"], "--amount"),
         (["--received", "2026-03-02 10:00", "--amount", "1", "--unit", "weeks"], "--unit"),
         (["--received", "2026-03-02 10:00", "--amount", "2", "--unit", "same_day"], "same_day"),
-        (["--received", "2026-03-02 10:00", "--amount", "1", "--unit", "working_days", "--cutoff", "25:00"], "--cutoff"),
-        (["--received", "2026-03-02 10:00", "--amount", "1", "--unit", "working_days", "--agency", "H99"], "H99"),
+        (
+            [
+                "--received",
+                "2026-03-02 10:00",
+                "--amount",
+                "1",
+                "--unit",
+                "working_days",
+                "--cutoff",
+                "25:00",
+            ],
+            "--cutoff",
+        ),
+        (
+            ["--received", "2026-03-02 10:00", "--amount", "1", "--unit", "working_days", "--agency", "H99"],
+            "H99",
+        ),
         (["--received", "2099-03-02 10:00", "--amount", "1", "--unit", "working_days"], "Không tính được"),
     ],
 )
@@ -63,7 +98,17 @@ def test_due_date_command_refuses_bad_input_with_status_2(args, message):
 
 def test_due_date_command_exit_status_and_stderr_from_the_shell():
     proc = subprocess.run(
-        [sys.executable, "manage.py", "due_date", "--received", "hôm qua", "--amount", "1", "--unit", "working_days"],
+        [
+            sys.executable,
+            "manage.py",
+            "due_date",
+            "--received",
+            "hôm qua",
+            "--amount",
+            "1",
+            "--unit",
+            "working_days",
+        ],
         cwd=settings.BASE_DIR,
         capture_output=True,
         text=True,
@@ -86,14 +131,21 @@ def test_extra_day_off_added_in_the_admin_changes_the_answer(admin_client):
     assert due_date(*args) == "2026-12-04T10:00:00+07:00\n"
     response = admin_client.post(
         reverse("admin:procedures_calendarexception_add"),
-        {"date": "2026-12-04", "kind": CalendarExceptionKind.DAY_OFF, "note": "Nghỉ thêm theo thông báo", "province": ""},
+        {
+            "date": "2026-12-04",
+            "kind": CalendarExceptionKind.DAY_OFF,
+            "note": "Nghỉ thêm theo thông báo",
+            "province": "",
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert due_date(*args) == "2026-12-07T10:00:00+07:00\n"
 
 
 def test_extra_working_saturday_shortens_the_walk():
-    CalendarException.objects.create(date=date(2026, 12, 5), kind=CalendarExceptionKind.WORKING_DAY, note="Làm bù")
+    CalendarException.objects.create(
+        date=date(2026, 12, 5), kind=CalendarExceptionKind.WORKING_DAY, note="Làm bù"
+    )
     assert due_date("--received", "2026-12-04 10:00", "--amount", "1", "--unit", "working_days") == (
         "2026-12-05T10:00:00+07:00\n"
     )
@@ -118,9 +170,9 @@ def test_agency_working_hours_are_used():
     desk = AgencyFactory(identifier="H61.30")
     desk.morning_open = datetime(2026, 1, 1, 7, 30).time()
     desk.save()
-    assert due_date("--received", "2026-03-02 06:00", "--amount", "1", "--unit", "working_hours", "--agency", "H61.30") == (
-        "2026-03-02T08:30:00+07:00\n"
-    )
+    assert due_date(
+        "--received", "2026-03-02 06:00", "--amount", "1", "--unit", "working_hours", "--agency", "H61.30"
+    ) == ("2026-03-02T08:30:00+07:00\n")
 
 
 def test_admin_due_calculator_page_shows_the_due_time(admin_client):
@@ -144,7 +196,9 @@ def test_admin_due_calculator_explains_a_bad_date(admin_client):
 
 
 def test_admin_year_view_shows_days_off_and_make_up_saturday(admin_client):
-    CalendarException.objects.create(date=date(2026, 12, 31), kind=CalendarExceptionKind.DAY_OFF, note="Nghỉ cuối năm")
+    CalendarException.objects.create(
+        date=date(2026, 12, 31), kind=CalendarExceptionKind.DAY_OFF, note="Nghỉ cuối năm"
+    )
     response = admin_client.get(reverse("admin:procedures_calendar_year"), {"year": 2026})
     special = {(c.day, c.css) for c in response.context["special"]}
     assert (date(2026, 8, 22), "makeup") in special
@@ -160,7 +214,9 @@ def test_admin_pages_need_an_administrator(client):
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
 
 
-def test_changes_to_the_calendar_or_a_deadline_announce_a_recompute(admin_client, django_capture_on_commit_callbacks):
+def test_changes_to_the_calendar_or_a_deadline_announce_a_recompute(
+    admin_client, django_capture_on_commit_callbacks
+):
     received = []
 
     def listener(sender, **kwargs):
@@ -176,14 +232,24 @@ def test_changes_to_the_calendar_or_a_deadline_announce_a_recompute(admin_client
         assert received == [(None, "calendar_exception")]
         procedure = ProcedureFactory()
         data = {
-            "national_code": procedure.national_code, "name": procedure.name, "field": procedure.field_id,
-            "level": procedure.level, "online_level": procedure.online_level, "deadline_amount": "5",
-            "deadline_unit": "working_days", "result_type": "paper", "is_active": "on",
-            "documents-TOTAL_FORMS": "0", "documents-INITIAL_FORMS": "0",
-            "fees-TOTAL_FORMS": "0", "fees-INITIAL_FORMS": "0",
+            "national_code": procedure.national_code,
+            "name": procedure.name,
+            "field": procedure.field_id,
+            "level": procedure.level,
+            "online_level": procedure.online_level,
+            "deadline_amount": "5",
+            "deadline_unit": "working_days",
+            "result_type": "paper",
+            "is_active": "on",
+            "documents-TOTAL_FORMS": "0",
+            "documents-INITIAL_FORMS": "0",
+            "fees-TOTAL_FORMS": "0",
+            "fees-INITIAL_FORMS": "0",
         }
         with django_capture_on_commit_callbacks(execute=True):
-            response = admin_client.post(reverse("admin:procedures_procedure_change", args=[procedure.pk]), data)
+            response = admin_client.post(
+                reverse("admin:procedures_procedure_change", args=[procedure.pk]), data
+            )
         assert response.status_code == 302, response.content.decode()[:3000]
         assert received[-1] == (procedure.pk, "procedure_deadline")
         count = len(received)
@@ -193,4 +259,3 @@ def test_changes_to_the_calendar_or_a_deadline_announce_a_recompute(admin_client
         assert len(received) == count  # a name change does not move any due time
     finally:
         deadline_rules_changed.disconnect(listener)
-

@@ -24,7 +24,9 @@ def test_fold_removes_diacritics_case_and_extra_spaces():
     assert fold("Chứng thực bản sao") == "chung thuc ban sao"
 
 
-@pytest.mark.parametrize("query", ["dang ky khai sinh", "ĐĂNG KÝ KHAI SINH", "khai sinh", "Khai  sinh", "1.001193"])
+@pytest.mark.parametrize(
+    "query", ["dang ky khai sinh", "ĐĂNG KÝ KHAI SINH", "khai sinh", "Khai  sinh", "1.001193"]
+)
 def test_search_finds_birth_registration_with_or_without_diacritics(client, birth_registration, query):
     response = client.get(reverse("procedures:list"), {"q": query})
     assert response.status_code == 200
@@ -40,7 +42,9 @@ def test_search_with_no_match_says_so(client, birth_registration):
 
 
 def test_filters_by_field_level_and_online_level(client, birth_registration):
-    ProcedureFactory(name="Đăng ký một phần", online_level=OnlineLevel.PARTIAL, field=birth_registration.field)
+    ProcedureFactory(
+        name="Đăng ký một phần", online_level=OnlineLevel.PARTIAL, field=birth_registration.field
+    )
     url = reverse("procedures:list")
     by_field = client.get(url, {"field": birth_registration.field_id}).context["page"].object_list
     assert {p.field_id for p in by_field} == {birth_registration.field_id} and len(by_field) == 3

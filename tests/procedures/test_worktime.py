@@ -28,6 +28,13 @@ from procedures.worktime import (
 )
 
 CAL = WorkCalendar.vietnam()
+
+
+@pytest.fixture(autouse=True)
+def _vietnamese_by_default():
+    """Shadows tests/conftest.py's Django-settings fixture: this pure module runs even with -p no:django."""
+
+
 H = timedelta(hours=1)
 
 

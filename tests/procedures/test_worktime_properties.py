@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +21,13 @@ from procedures.worktime import (
 )
 
 CAL = WorkCalendar.vietnam()
+
+
+@pytest.fixture(autouse=True)
+def _vietnamese_by_default():
+    """Shadows tests/conftest.py's Django-settings fixture: this pure module runs even with -p no:django."""
+
+
 PROPERTY = settings(max_examples=400, deadline=None)
 
 # Instants where the rules change: openings, closings, lunch, the usual cut-offs, and their neighbours.
@@ -191,3 +199,24 @@ def test_pause_moves_the_due_by_the_paused_working_time(received, rule, cutoff, 
         assert new_due >= due
         assert working_time_between(CAL, due, new_due) == working_time_between(CAL, paused, resumed)
         assert working_time_between(CAL, resumed, new_due) == remaining_at_pause(CAL, due, paused)
+
+
+@PROPERTY
+@given(
+    st.dates(min_value=date(2024, 1, 1), max_value=date(2027, 12, 31)),
+    st.sampled_from([time(11, 30), time(15, 0), time(16, 59)]),
+    st.sampled_from(
+        [timedelta(microseconds=-1), timedelta(0), timedelta(microseconds=1), timedelta(hours=3)]
+    ),
+    rules,
+)
+def test_cutoff_around_its_time(day, cutoff, offset, rule):
+    amount, unit = rule
+    received = datetime.combine(day, cutoff, tzinfo=TZ) + offset
+    start = clock_start(CAL, received, cutoff=cutoff)
+    assert start == _reference_start(received, cutoff)
+    if CAL.is_working_day(day) and offset >= timedelta(0):
+        assert start == CAL.windows_of(CAL.next_working_day(day))[0][0]
+    assert due_at(CAL, received, amount, unit, cutoff=cutoff) == _reference_due(
+        received, amount, unit, cutoff
+    )
