@@ -101,7 +101,10 @@ def load_catalog():
     from procedures.catalog_io import read_catalog_file
     from procedures.services import catalog_import
 
-    return catalog_import(rows=read_catalog_file(CATALOG_FILE))
+    report = catalog_import(rows=read_catalog_file(CATALOG_FILE))
+    if report.rejected:
+        raise ValueError("Demo catalog rows rejected: " + "; ".join(f"{n}: {m}" for n, m in report.rejected))
+    return report
 
 
 def load_demo() -> list[DemoLogin]:

@@ -21,9 +21,11 @@ def test_docker_compose_parses_and_names_real_commands_and_modules():
         assert service["build"] == "."
         assert service["environment"]["DJANGO_SETTINGS_MODULE"] == "onecua.settings.prod"
         importlib.import_module(service["environment"]["DJANGO_SETTINGS_MODULE"].rsplit(".", 1)[0] + ".base")
-    web = services["web"]["command"]
-    assert "manage.py migrate" in web and (ROOT / "manage.py").is_file()
-    module, _, attr = shlex.split(web.split("gunicorn", 1)[1])[0].partition(":")
+    web = shlex.split(services["web"]["command"])
+    assert web[:2] == ["sh", "-c"]
+    inner = web[2]
+    assert "manage.py migrate" in inner and (ROOT / "manage.py").is_file()
+    module, _, attr = shlex.split(inner.split("gunicorn", 1)[1])[0].partition(":")
     assert hasattr(importlib.import_module(module), attr)
     for name in ("worker", "beat"):
         argv = shlex.split(services[name]["command"])
