@@ -96,8 +96,9 @@ class Agency(models.Model):
 
     def province(self) -> "Agency":
         """The top of this agency's tree (the province)."""
-        node = self
-        while node.parent_id is not None:
+        node, seen = self, {self.pk}
+        while node.parent_id is not None and node.parent_id not in seen:
+            seen.add(node.parent_id)
             node = node.parent
         return node
 
