@@ -20,10 +20,9 @@ AGENCIES = [
     ("H61.01", "Trung tâm Phục vụ hành chính công tỉnh Tây Ninh", AgencyKind.PROVINCE_CENTRE, "H61", True, None),
     ("H61.02", "Sở Tư pháp tỉnh Tây Ninh", AgencyKind.DEPARTMENT, "H61", False, None),
     ("H61.03", "Sở Tài chính tỉnh Tây Ninh", AgencyKind.DEPARTMENT, "H61", False, None),
-    ("H61.22", "Các xã, phường (cấp cơ sở)", AgencyKind.OTHER, "H61", False, None),
-    ("H61.22.10", "Trung tâm Phục vụ hành chính công phường Long An", AgencyKind.COMMUNE_CENTRE, "H61.22", True, None),
-    ("H61.22.11", "Trung tâm Phục vụ hành chính công xã Cần Giuộc", AgencyKind.COMMUNE_CENTRE, "H61.22", True, None),
-    ("H61.22.12", "Trung tâm Phục vụ hành chính công phường Tân Ninh", AgencyKind.COMMUNE_CENTRE, "H61.22", True, None),
+    ("H61.22.10", "Trung tâm Phục vụ hành chính công phường Long An", AgencyKind.COMMUNE_CENTRE, "H61", True, None),
+    ("H61.22.11", "Trung tâm Phục vụ hành chính công xã Cần Giuộc", AgencyKind.COMMUNE_CENTRE, "H61", True, None),
+    ("H61.22.12", "Trung tâm Phục vụ hành chính công phường Tân Ninh", AgencyKind.COMMUNE_CENTRE, "H61", True, None),
     ("H61.21", "Ủy ban nhân dân huyện Cần Giuộc (đơn vị cũ)", AgencyKind.DISTRICT, "H61", False, "2025-06-30"),
 ]
 

@@ -6,3 +6,13 @@ register = template.Library()
 register.filter("vn_datetime", formatting.vn_datetime)
 register.filter("vn_date", formatting.vn_date)
 register.filter("vn_short_datetime", formatting.vn_short_datetime)
+
+
+@register.filter
+def copy_kind_label(value: str) -> str:
+    from procedures.models import DocumentCopyKind
+
+    try:
+        return str(DocumentCopyKind(value).label)
+    except ValueError:
+        return value
