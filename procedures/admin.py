@@ -10,11 +10,10 @@ from .admin_forms import DueCalculatorForm, YearForm
 from .calendar_view import days_off_list, year_view
 from .calendars import build_calendar, calendar_exceptions
 from .deadlines import DeadlineRule, compute_due
-from .models import Agency, CalendarException, Field, Procedure, ProcedureFee, RequiredDocument
+from .models import DEADLINE_FIELDS, Agency, CalendarException, Field, Procedure, ProcedureFee, RequiredDocument
 from .signals import announce_deadline_rules_changed
 from .worktime import TZ
 
-DEADLINE_FIELDS = {"deadline_amount", "deadline_unit", "cutoff_time"}
 
 
 @admin.register(Agency)

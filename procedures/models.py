@@ -139,6 +139,10 @@ class DeadlineUnit(models.TextChoices):
     SAME_DAY = "same_day", _("trong ngày")
 
 
+# The fields of a procedure that decide due times; a change to any of them means open dossiers are recomputed.
+DEADLINE_FIELDS = frozenset({"deadline_amount", "deadline_unit", "cutoff_time"})
+
+
 class ResultType(models.TextChoices):
     PAPER = "paper", _("Bản giấy")
     ELECTRONIC = "electronic", _("Bản điện tử")

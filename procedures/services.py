@@ -13,7 +13,7 @@ from django.forms.models import model_to_dict
 from django.utils.translation import gettext as _
 
 from .catalog_io import COLUMNS, DOCUMENT_KEYS, EXTRA_CELLS_KEY, FEE_KEYS, REQUIRED_COLUMNS, Row
-from .models import Agency, Field, Procedure, ProcedureFee, RequiredDocument
+from .models import DEADLINE_FIELDS, Agency, Field, Procedure, ProcedureFee, RequiredDocument
 from .signals import announce_deadline_rules_changed
 
 CHUNK_SIZE = 200
@@ -22,7 +22,6 @@ TIME_INPUT_FORMATS = ["%H:%M", "%H:%M:%S"]
 TRUE_WORDS = {"1", "true", "có", "co", "x"}
 FALSE_WORDS = {"0", "false", "không", "khong"}
 # Changing these on an existing procedure moves the due times of its open dossiers (as in the admin).
-DEADLINE_FIELDS = {"deadline_amount", "deadline_unit", "cutoff_time"}
 
 PROCEDURE_FIELDS = [
     name for name in COLUMNS if name not in {"field_code", "field_name", "documents", "fees", "agencies"}
