@@ -10,10 +10,17 @@ from .admin_forms import DueCalculatorForm, YearForm
 from .calendar_view import days_off_list, year_view
 from .calendars import build_calendar, calendar_exceptions
 from .deadlines import DeadlineRule, compute_due
-from .models import DEADLINE_FIELDS, Agency, CalendarException, Field, Procedure, ProcedureFee, RequiredDocument
+from .models import (
+    DEADLINE_FIELDS,
+    Agency,
+    CalendarException,
+    Field,
+    Procedure,
+    ProcedureFee,
+    RequiredDocument,
+)
 from .signals import announce_deadline_rules_changed
 from .worktime import TZ
-
 
 
 @admin.register(Agency)
