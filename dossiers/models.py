@@ -283,6 +283,26 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
         pass
 
 
+ACTION_LABELS = {
+    "submit": _("Nộp hồ sơ"),
+    "receive": _("Tiếp nhận hồ sơ"),
+    "refuse": _("Từ chối tiếp nhận"),
+    "request_supplement": _("Yêu cầu bổ sung, hoàn thiện hồ sơ"),
+    "answer_supplement": _("Bổ sung hồ sơ"),
+    "forward": _("Chuyển xử lý"),
+    "assign": _("Phân công xử lý"),
+    "propose": _("Đề xuất kết quả"),
+    "await_payment": _("Chờ thực hiện nghĩa vụ tài chính"),
+    "confirm_payment": _("Đã thực hiện nghĩa vụ tài chính"),
+    "approve": _("Phê duyệt kết quả"),
+    "decline": _("Không phê duyệt, trả lời bằng văn bản"),
+    "stop": _("Dừng giải quyết"),
+    "withdraw": _("Rút hồ sơ"),
+    "return_result": _("Trả kết quả"),
+    "apologise": _("Xin lỗi và hẹn lại ngày trả"),
+}
+
+
 class DossierEvent(models.Model):
     """One row per action on a dossier, written in the same transaction; hand-overs print on form 06."""
 
@@ -314,6 +334,10 @@ class DossierEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def action_label(self) -> str:
+        return str(ACTION_LABELS.get(self.action, self.action))
 
 
 class PauseKind(models.TextChoices):

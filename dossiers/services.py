@@ -24,6 +24,7 @@ from .errors import ConcurrentChange, InvalidInput, TransitionRefused
 from .models import (
     OPEN_STATES,
     Apology,
+    Attachment,
     Channel,
     ClockPause,
     CounterKind,
@@ -110,7 +111,9 @@ def _run(*, dossier: Dossier, actor, action: str, transition: str, permission: s
             locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
         except Dossier.DoesNotExist:
             raise TransitionRefused(_("Hồ sơ không còn tồn tại.")) from None
-        if (expected_version is not None and locked.version != expected_version) or locked.state != dossier.state:
+        # The caller's copy is what the actor saw: any later change (even one keeping the state) is a conflict.
+        expected = dossier.version if expected_version is None else expected_version
+        if locked.version != expected or locked.state != dossier.state:
             raise ConcurrentChange(
                 _("Hồ sơ %(code)s vừa được người khác cập nhật. Hãy tải lại trang để xem trạng thái mới.")
                 % {"code": locked.code}
@@ -162,7 +165,8 @@ class ApplicantData:
 
 
 def dossier_create(*, procedure: Procedure, receiving_agency: Agency, channel: int, applicant: ApplicantData,
-                   actor, request_text: str = "", provided_document_ids: Iterable[int] = (), set_count: int = 1,
+                   actor, request_text: str = "", provided_required_document_ids: Iterable[int] = (),
+                   set_count: int = 1,
                    applicant_user=None, submitted_at: datetime | None = None) -> Dossier:
     """A new dossier in `submitted`: online by the applicant, or entered at the desk by a clerk."""
     if actor is not APPLICANT:
@@ -172,7 +176,8 @@ def dossier_create(*, procedure: Procedure, receiving_agency: Agency, channel: i
     if not procedure.is_active:
         raise InvalidInput(_("Thủ tục này hiện không còn áp dụng."))
     now = submitted_at or timezone.now()
-    provided = set(provided_document_ids)
+    # Ids of the procedure's RequiredDocument rows (at later steps, ids of the dossier's own checklist lines).
+    provided = set(provided_required_document_ids)
     with transaction.atomic():
         dossier = Dossier.objects.create(
             code=next_dossier_code(agency=receiving_agency, at=now),
@@ -326,8 +331,10 @@ def _step_timeliness(d: Dossier, now) -> str:
 
 def dossier_forward(*, dossier: Dossier, actor, to_agency: Agency, note: str = "",
                     expected_version: int | None = None) -> Dossier:
-    """Hand over to the competent authority, or on to another agency (inter-agency)."""
-    if to_agency.pk == dossier.handling_agency_id:
+    """Hand over to the competent authority (possibly the desk's own agency), or on to another agency."""
+    # From `received` the hand-over starts processing even within one agency (a commune centre handling its
+    # own procedures); once processing, forwarding to the agency already holding the dossier is a mistake.
+    if to_agency.pk == dossier.handling_agency_id and dossier.state != State.RECEIVED:
         raise InvalidInput(_("Hồ sơ đang ở chính cơ quan này; hãy chọn cơ quan nhận khác."))
     if to_agency.valid_to is not None and to_agency.valid_to < timezone.localdate():
         raise InvalidInput(_("%(agency)s đã ngừng hoạt động.") % {"agency": to_agency})
@@ -467,7 +474,8 @@ def dossier_apologise(*, dossier: Dossier, actor, reason: str, new_appointment_a
     now = timezone.now()
     with transaction.atomic():
         d = Dossier.objects.select_for_update().select_related("receiving_agency").get(pk=dossier.pk)
-        if d.state != dossier.state or (expected_version is not None and d.version != expected_version):
+        expected = dossier.version if expected_version is None else expected_version
+        if d.state != dossier.state or d.version != expected:
             raise ConcurrentChange(_("Hồ sơ %(code)s vừa được người khác cập nhật. Hãy tải lại trang.")
                                    % {"code": d.code})
         permissions.check(user=actor, action="apologise", dossier=d)
@@ -509,18 +517,17 @@ def dossier_recompute_due(*, dossier: Dossier, calendar=None) -> bool:
     updates = {"due_at": new_due}
     if dossier.appointment_at == dossier.due_at:
         updates["appointment_at"] = new_due
-    Dossier.objects.filter(pk=dossier.pk, version=dossier.version).update(**updates)
-    return True
+    # A copy read before someone acted is skipped (its pauses may be stale); report only rows really updated.
+    return bool(Dossier.objects.filter(pk=dossier.pk, version=dossier.version).update(**updates))
 
 
 # ---------------------------------------------------------------- attachments
 def attachment_add(*, dossier: Dossier, actor, uploaded, document: DossierDocument | None = None,
-                   purpose: str = "application") -> "Attachment":
+                   purpose: str = "application") -> Attachment:
     """Store a checked file in private storage, linked to a checklist line."""
-    from .models import Attachment
     from .uploads import check_upload
 
-    if actor is not APPLICANT:
+    if actor is not APPLICANT and not permissions.allowed(user=actor, action="answer_supplement", dossier=dossier):
         permissions.check(user=actor, action="upload", dossier=dossier)
     checked = check_upload(uploaded)
     if dossier.attachments.count() >= settings.ONECUA["MAX_FILES_PER_DOSSIER"]:

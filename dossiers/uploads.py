@@ -41,7 +41,7 @@ def check_upload(uploaded) -> CheckedFile:
     if uploaded.size > limit:
         raise InvalidInput(
             _("Tệp “%(name)s” có dung lượng %(size)s MB, vượt quá giới hạn %(limit)s MB.")
-            % {"name": name, "size": f"{uploaded.size / 1048576:.1f}", "limit": f"{limit / 1048576:.0f}"}
+            % {"name": name, "size": f"{uploaded.size / 1048576:.1f}", "limit": f"{limit / 1048576:g}"}
         )
     uploaded.seek(0)
     head = uploaded.read(16)

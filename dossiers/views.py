@@ -4,11 +4,16 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 
+from accounts.selectors import is_staff_member
+
 from .models import Attachment, Dossier
 from .selectors import dossier_events, dossier_for_staff
 
 
 def _visible(request, pk: int) -> Dossier:
+    # The staff pages are for staff only; citizens follow their dossiers on the portal.
+    if not is_staff_member(user=request.user):
+        raise Http404
     try:
         return dossier_for_staff(user=request.user, pk=pk)
     except Dossier.DoesNotExist as exc:

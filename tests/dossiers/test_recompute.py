@@ -1,0 +1,150 @@
+"""Recomputing due times after the calendar changed (rule 8): exactly the open dossiers whose due time moves."""
+
+from datetime import date
+
+import pytest
+
+from dossiers import services
+from dossiers.models import Dossier
+from dossiers.recompute import RecomputeSummary, recompute_open_dossiers
+from dossiers.tasks import recompute_due_times
+from procedures.models import CalendarException, CalendarExceptionKind
+from procedures.signals import announce_deadline_rules_changed
+from tests.dossiers.conftest import at, fresh, vn
+from tests.factories import ProcedureFactory
+
+pytestmark = pytest.mark.django_db
+
+WEDNESDAY = date(2025, 3, 12)
+
+
+@pytest.fixture
+def dossiers(world):
+    """Dossiers of every kind around Wed 12 Mar 2025; the comment gives the due time before any change."""
+    clerk, officer = world.user("clerk@desk"), world.user("officer@dept")
+    d = {}
+    d["received"] = world.received(at_time=vn(2025, 3, 10, 10, 0))  # Thu 13 Mar 10:00
+    d["next_week"] = world.processing(received_at=vn(2025, 3, 17, 10, 0))  # Thu 20 Mar 10:00
+    d["other_desk"] = world.received(
+        agency=world.other_desk, at_time=vn(2025, 3, 10, 10, 0)
+    )  # Thu 13 Mar 10:00
+    d["paused"] = world.authority_supplement()  # received Mon 09:00, paused Mon 14:00: Thu 13 Mar 09:00
+    resumed = world.authority_supplement()
+    with at(vn(2025, 3, 11, 10, 0)):
+        d["resumed"] = services.dossier_answer_supplement(dossier=resumed, actor=clerk)  # Thu 13 Mar 17:00
+    apologised = world.processing(received_at=vn(2025, 3, 10, 10, 0))
+    with at(vn(2025, 3, 11, 9, 0)):
+        d["apologised"] = services.dossier_apologise(  # Thu 13 Mar 10:00, appointment Mon 17 Mar 10:00
+            dossier=apologised,
+            actor=officer,
+            reason="Chờ liên ngành",
+            new_appointment_at=vn(2025, 3, 17, 10, 0),
+        )
+    d["resolved"] = world.resolved()  # Thu 13 Mar 09:00
+    d["returned"] = world.returned()  # Thu 13 Mar 09:00
+    d["refused"] = world.refused()  # no due time
+    d["submitted"] = world.submitted()  # no due time
+    stopped = world.processing()
+    with at(vn(2025, 3, 11, 8, 0)):
+        d["stopped"] = services.dossier_stop(dossier=stopped, actor=officer, reason="Không đủ điều kiện")
+    return d
+
+
+def dues(dossiers):
+    return {
+        name: (fresh(d).due_at, fresh(d).appointment_at, fresh(d).version) for name, d in dossiers.items()
+    }
+
+
+def test_a_new_day_off_recomputes_exactly_the_open_dossiers_whose_due_moves(
+    world, dossiers, django_capture_on_commit_callbacks
+):
+    before = dues(dossiers)
+    assert before["received"][:2] == (vn(2025, 3, 13, 10, 0),) * 2
+    assert before["resumed"][0] == vn(2025, 3, 13, 17, 0)
+
+    with at(vn(2025, 3, 11, 12, 0)):
+        CalendarException.objects.create(
+            date=WEDNESDAY, kind=CalendarExceptionKind.DAY_OFF, note="Nghỉ đột xuất"
+        )
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            announce_deadline_rules_changed(reason="calendar_exception")
+    assert len(callbacks) == 1
+
+    after = dues(dossiers)
+    moved = {name for name in dossiers if after[name] != before[name]}
+    assert moved == {"received", "other_desk", "paused", "resumed", "apologised"}
+    assert after["received"][:2] == (vn(2025, 3, 14, 10, 0), vn(2025, 3, 14, 10, 0))
+    assert after["other_desk"][:2] == (vn(2025, 3, 14, 10, 0), vn(2025, 3, 14, 10, 0))
+    # Still paused: the due time from reception with the new calendar, the pause not yet counted.
+    assert after["paused"][0] == vn(2025, 3, 14, 9, 0)
+    # Reception Mon 09:00 → Fri 14 09:00, plus the 6 working hours paused Mon 14:00–Tue 10:00 → Fri 14 17:00.
+    assert after["resumed"][:2] == (vn(2025, 3, 14, 17, 0), vn(2025, 3, 14, 17, 0))
+    # The apology's appointment is a promise to the applicant: only the legal due time moves.
+    assert after["apologised"][:2] == (vn(2025, 3, 14, 10, 0), vn(2025, 3, 17, 10, 0))
+    # A recomputation is not an action: no event, no new version the users' open pages would trip over.
+    for name in moved:
+        assert after[name][2] == before[name][2]
+    assert fresh(dossiers["resolved"]).timeliness == "early"
+
+
+def test_the_summary_counts_checked_and_changed_dossiers(world, dossiers):
+    CalendarException.objects.create(date=WEDNESDAY, kind=CalendarExceptionKind.DAY_OFF, note="Nghỉ đột xuất")
+    # Open (received, processing, paused) = received, next_week, other_desk, paused, resumed, apologised.
+    assert recompute_open_dossiers() == RecomputeSummary(checked=6, changed=5)
+    assert recompute_open_dossiers() == RecomputeSummary(checked=6, changed=0)  # idempotent
+    assert recompute_due_times.delay().get() == {"checked": 6, "changed": 0}
+
+
+def test_the_summary_for_one_procedure(world, dossiers):
+    other_procedure = ProcedureFactory()
+    mine = world.received(procedure=other_procedure, at_time=vn(2025, 3, 10, 10, 0))
+    CalendarException.objects.create(date=WEDNESDAY, kind=CalendarExceptionKind.DAY_OFF, note="Nghỉ đột xuất")
+    assert recompute_open_dossiers(procedure_id=other_procedure.pk) == RecomputeSummary(checked=1, changed=1)
+    assert fresh(mine).due_at == vn(2025, 3, 14, 10, 0)
+    assert fresh(dossiers["received"]).due_at == vn(2025, 3, 13, 10, 0)  # another procedure: not touched
+
+
+def test_a_day_off_in_another_province_changes_nothing_here(
+    world, dossiers, django_capture_on_commit_callbacks
+):
+    before = dues(dossiers)
+    CalendarException.objects.create(
+        date=WEDNESDAY, kind=CalendarExceptionKind.DAY_OFF, note="Bão", province=world.other_province
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        announce_deadline_rules_changed(reason="calendar_exception")
+    assert dues(dossiers) == before
+    assert recompute_open_dossiers().changed == 0
+
+
+def test_removing_the_day_off_brings_the_due_time_back(world, dossiers, django_capture_on_commit_callbacks):
+    exception = CalendarException.objects.create(
+        date=WEDNESDAY, kind=CalendarExceptionKind.DAY_OFF, note="Nghỉ"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        announce_deadline_rules_changed(reason="calendar_exception")
+    assert fresh(dossiers["received"]).due_at == vn(2025, 3, 14, 10, 0)
+    exception.delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        announce_deadline_rules_changed(reason="calendar_exception")
+    assert (
+        fresh(dossiers["received"]).due_at
+        == fresh(dossiers["received"]).appointment_at
+        == vn(2025, 3, 13, 10, 0)
+    )
+
+
+def test_a_stale_copy_is_not_counted_as_recomputed(world):
+    dossier = world.processing()
+    stale = Dossier.objects.get(pk=dossier.pk)
+    with at(vn(2025, 3, 11, 10, 0)):
+        services.dossier_assign(
+            dossier=dossier, actor=world.user("leader@dept"), officer=world.user("officer@dept")
+        )
+    CalendarException.objects.create(date=WEDNESDAY, kind=CalendarExceptionKind.DAY_OFF, note="Nghỉ đột xuất")
+    # Someone acted since the copy was read: the row is left alone, and the caller is told so.
+    assert services.dossier_recompute_due(dossier=stale) is False
+    assert fresh(dossier).due_at == vn(2025, 3, 13, 9, 0)
+    assert services.dossier_recompute_due(dossier=fresh(dossier)) is True
+    assert fresh(dossier).due_at == vn(2025, 3, 14, 9, 0)
