@@ -1,4 +1,4 @@
-"""Staff views of one dossier: detail, its events, its attachments (access-checked downloads)."""
+"""Staff views of one dossier's records: its events and its attachments (access-checked downloads)."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
@@ -18,17 +18,6 @@ def _visible(request, pk: int) -> Dossier:
         return dossier_for_staff(user=request.user, pk=pk)
     except Dossier.DoesNotExist as exc:
         raise Http404 from exc
-
-
-@login_required
-def dossier_detail(request, pk: int):
-    dossier = _visible(request, pk)
-    context = {
-        "dossier": dossier,
-        "documents": dossier.documents.prefetch_related("attachments"),
-        "events": dossier_events(dossier=dossier),
-    }
-    return render(request, "dossiers/detail.html", context)
 
 
 @login_required

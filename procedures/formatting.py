@@ -27,3 +27,12 @@ def vn_short_datetime(value: datetime | None) -> str:
         return ""
     local = to_local(value)
     return f"{local:%H:%M %d/%m/%Y}"
+
+
+def mask_digits(value: str | None, *, keep_start: int = 2, keep_end: int = 2) -> str:
+    """'0912345678' → '09******78': personal numbers are masked in lists and logs."""
+    if not value:
+        return ""
+    if len(value) <= keep_start + keep_end:
+        return "*" * len(value)
+    return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[-keep_end:]

@@ -16,3 +16,8 @@ def copy_kind_label(value: str) -> str:
         return str(DocumentCopyKind(value).label)
     except ValueError:
         return value
+
+
+@register.filter
+def masked(value: str) -> str:
+    return formatting.mask_digits(value)

@@ -1,0 +1,327 @@
+"""The staff workspace: queues, desk intake, actions on a dossier, official forms as PDFs."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_fsm import can_proceed
+
+from accounts.models import Role
+from accounts.selectors import is_staff_member, memberships_of
+from procedures.models import Agency
+from procedures.worktime import TZ
+
+from . import permissions, services
+from .documents import render_dossier_form, render_tracking_book
+from .errors import ActionForbidden, ConcurrentChange, DossierError
+from .models import OPEN_STATES, Apology, Dossier, State
+from .selectors import (
+    QUEUE_BY_KEY,
+    dossier_events,
+    dossier_for_staff,
+    queue_dossiers,
+    staff_queues,
+    tracking_book_dossiers,
+)
+from .workspace_forms import (
+    ApologyForm,
+    AssignForm,
+    BookForm,
+    ForwardForm,
+    IntakeForm,
+    NoteForm,
+    ProposeForm,
+    ReasonForm,
+    ReturnForm,
+    SupplementForm,
+)
+
+PAGE_SIZE = 25
+
+
+def staff_required(view):
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not is_staff_member(user=request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    return wrapped
+
+
+# ---------------------------------------------------------------- queues
+@staff_required
+def staff_home(request):
+    queues = staff_queues(user=request.user)
+    key = request.GET.get("q_key") or (queues[0][0].key if queues else None)
+    if key is not None and key != "all" and key not in QUEUE_BY_KEY:
+        key = queues[0][0].key if queues else None
+    search = request.GET.get("tim", "").strip()[:100]
+    dossiers = queue_dossiers(user=request.user, key=None if key == "all" else key, search=search)
+    page = Paginator(dossiers, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "queues": queues, "current": key, "search": search, "page": page, "query_string": query.urlencode(),
+        "now": timezone.now(), "today": timezone.localdate(),
+        "desks": [m.agency for m in memberships_of(user=request.user) if m.role == Role.CLERK],
+    }
+    return render(request, "dossiers/workspace/home.html", context)
+
+
+# ---------------------------------------------------------------- desk intake
+@staff_required
+def intake(request, agency_id: int):
+    try:
+        agency = Agency.objects.get(pk=agency_id, is_one_stop_desk=True)
+    except Agency.DoesNotExist as exc:
+        raise Http404 from exc
+    if not permissions.allowed(user=request.user, action="create_at_desk", agency_id=agency.pk):
+        raise Http404
+    form = IntakeForm(request.POST or None, request.FILES or None, agency=agency,
+                      initial={"procedure": request.GET.get("procedure")})
+    procedure = None
+    if form.is_bound and form.is_valid():
+        procedure = form.cleaned_data["procedure"]
+        ticked = {int(x) for x in request.POST.getlist("provided") if x.isdigit()}
+        data = form.cleaned_data
+        applicant = services.ApplicantData(
+            name=data["applicant_name"], id_number=data["applicant_id_number"], phone=data["applicant_phone"],
+            email=data["applicant_email"], address=data["applicant_address"],
+            is_organisation=data["applicant_is_organisation"])
+        try:
+            dossier = services.dossier_create(
+                procedure=procedure, receiving_agency=agency, channel=data["channel"], applicant=applicant,
+                actor=request.user, request_text=data["request_text"], provided_required_document_ids=ticked,
+                set_count=data["set_count"])
+            for line in dossier.documents.all():
+                upload = request.FILES.get(f"file_{line.required_document_id}")
+                if upload:
+                    services.attachment_add(dossier=dossier, actor=request.user, uploaded=upload, document=line)
+        except DossierError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Đã tạo hồ sơ %(code)s. Hãy tiếp nhận, yêu cầu bổ sung hoặc từ chối.")
+                             % {"code": dossier.code})
+            return redirect("dossiers:detail", pk=dossier.pk)
+    else:
+        pid = request.POST.get("procedure") or request.GET.get("procedure")
+        if pid and pid.isdigit():
+            procedure = form.fields["procedure"].queryset.filter(pk=pid).first()
+    documents = list(procedure.documents.all()) if procedure else []
+    ticked = set(request.POST.getlist("provided"))
+    return render(request, "dossiers/workspace/intake.html",
+                  {"form": form, "agency": agency, "procedure": procedure, "documents": documents,
+                   "ticked": ticked}, status=400 if form.is_bound and not form.is_valid() else 200)
+
+
+# ---------------------------------------------------------------- actions on one dossier
+@dataclass(frozen=True)
+class Action:
+    label: str
+    form: type
+    transition: str | None  # None: not a state transition (apology)
+    rule: str
+    form_number: str | None = None
+    danger: bool = False
+
+
+ACTIONS: dict[str, Action] = {
+    "receive": Action("Tiếp nhận và in giấy hẹn (mẫu 01)", NoteForm, "receive", "receive", "01"),
+    "request_supplement": Action("Yêu cầu bổ sung (mẫu 02)", SupplementForm, "request_supplement",
+                                 "request_supplement", "02"),
+    "refuse": Action("Từ chối tiếp nhận (mẫu 03)", ReasonForm, "refuse", "refuse", "03", danger=True),
+    "answer_supplement": Action("Nhận hồ sơ bổ sung", NoteForm, None, "answer_supplement"),
+    "forward": Action("Chuyển xử lý", ForwardForm, "forward", "forward"),
+    "assign": Action("Phân công chuyên viên", AssignForm, "assign", "assign"),
+    "await_payment": Action("Chờ nghĩa vụ tài chính", ReasonForm, "await_payment", "await_payment"),
+    "confirm_payment": Action("Đã nộp nghĩa vụ tài chính", NoteForm, "confirm_payment", "confirm_payment"),
+    "propose": Action("Đề xuất kết quả", ProposeForm, "propose", "propose"),
+    "approve": Action("Phê duyệt", NoteForm, "approve", "approve"),
+    "decline": Action("Không phê duyệt (trả lời bằng văn bản)", ReasonForm, "decline", "decline", danger=True),
+    "apologise": Action("Xin lỗi và hẹn lại (mẫu 04)", ApologyForm, None, "apologise", "04"),
+    "stop": Action("Dừng giải quyết", ReasonForm, "stop", "stop", danger=True),
+    "withdraw": Action("Công dân rút hồ sơ (mẫu 05)", ReasonForm, "withdraw", "withdraw", "05", danger=True),
+    "return_result": Action("Trả kết quả", ReturnForm, "return_result", "return_result"),
+}
+
+
+def _rule(name: str, dossier: Dossier) -> str:
+    if name == "request_supplement" and dossier.received_at is None:
+        return "request_supplement_at_desk"
+    return ACTIONS[name].rule
+
+
+def _possible(name: str, dossier: Dossier) -> bool:
+    action = ACTIONS[name]
+    if name == "answer_supplement":
+        return dossier.state == State.SUPPLEMENT_REQUESTED
+    if name == "apologise":
+        return dossier.state in OPEN_STATES and not Apology.objects.filter(dossier=dossier).exists()
+    if name == "forward" and dossier.state == State.PROCESSING and dossier.proposed_outcome:
+        return True
+    return can_proceed(getattr(dossier, action.transition))
+
+
+def available_actions(*, user, dossier: Dossier) -> list[str]:
+    return [name for name in ACTIONS
+            if _possible(name, dossier) and permissions.allowed(user=user, action=_rule(name, dossier),
+                                                                   dossier=dossier)]
+
+
+def _make_form(name: str, dossier: Dossier, data=None):
+    cls = ACTIONS[name].form
+    if cls is AssignForm:
+        return cls(data, agency_id=dossier.handling_agency_id, prefix=name)
+    return cls(data, prefix=name)
+
+
+def _perform(name: str, dossier: Dossier, user, data: dict, version: int | None) -> Dossier:
+    common = {"dossier": dossier, "actor": user, "expected_version": version}
+    if name == "receive":
+        return services.dossier_receive(**common)
+    if name == "request_supplement":
+        return services.dossier_request_supplement(items=data["items"], reason=data["reason"], **common)
+    if name == "refuse":
+        return services.dossier_refuse(reason=data["reason"], **common)
+    if name == "answer_supplement":
+        return services.dossier_answer_supplement(note=data["note"], **common)
+    if name == "forward":
+        return services.dossier_forward(to_agency=data["to_agency"], note=data["note"], **common)
+    if name == "assign":
+        return services.dossier_assign(officer=data["officer"], **common)
+    if name == "await_payment":
+        return services.dossier_await_payment(note=data["reason"], **common)
+    if name == "confirm_payment":
+        return services.dossier_confirm_payment(note=data["note"], **common)
+    if name == "propose":
+        return services.dossier_propose(outcome=data["outcome"], note=data["note"], **common)
+    if name == "approve":
+        return services.dossier_approve(note=data["note"], **common)
+    if name == "decline":
+        return services.dossier_decline(reason=data["reason"], **common)
+    if name == "apologise":
+        new_at = datetime.combine(data["new_date"], data["new_time"], tzinfo=TZ)
+        return services.dossier_apologise(reason=data["reason"], new_appointment_at=new_at, **common)
+    if name == "stop":
+        return services.dossier_stop(reason=data["reason"], **common)
+    if name == "withdraw":
+        return services.dossier_withdraw(reason=data["reason"], **common)
+    if name == "return_result":
+        return services.dossier_return_result(delivery=data["delivery"], note=data["note"], **common)
+    raise Http404
+
+
+def _visible_or_404(request, pk: int) -> Dossier:
+    try:
+        return dossier_for_staff(user=request.user, pk=pk)
+    except Dossier.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def render_detail(request, dossier: Dossier, *, bound: dict | None = None, status: int = 200):
+    names = available_actions(user=request.user, dossier=dossier)
+    forms = {name: (bound or {}).get(name) or _make_form(name, dossier) for name in names}
+    context = {
+        "dossier": dossier,
+        "documents": dossier.documents.prefetch_related("attachments"),
+        "events": dossier_events(dossier=dossier),
+        "actions": [(name, ACTIONS[name], forms[name]) for name in names],
+        "printable": printable_forms(dossier),
+        "now": timezone.now(),
+    }
+    return render(request, "dossiers/workspace/detail.html", context, status=status)
+
+
+@staff_required
+def dossier_detail(request, pk: int):
+    return render_detail(request, _visible_or_404(request, pk))
+
+
+@staff_required
+@require_POST
+def dossier_action(request, pk: int, name: str):
+    dossier = _visible_or_404(request, pk)
+    if name not in ACTIONS:
+        raise Http404
+    form = _make_form(name, dossier, request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Thông tin chưa hợp lệ, hãy xem lại các ô được đánh dấu."))
+        return render_detail(request, dossier, bound={name: form}, status=400)
+    version = request.POST.get("version")
+    try:
+        updated = _perform(name, dossier, request.user, form.cleaned_data,
+                           int(version) if version and version.isdigit() else None)
+    except ActionForbidden as exc:
+        messages.error(request, exc.message)
+        return render_detail(request, dossier, bound={name: form}, status=403)
+    except ConcurrentChange as exc:
+        messages.error(request, exc.message)
+        return render_detail(request, dossier_for_staff(user=request.user, pk=pk), status=409)
+    except DossierError as exc:
+        messages.error(request, exc.message)
+        return render_detail(request, dossier, bound={name: form}, status=400)
+    messages.success(request, _("Đã thực hiện: %(action)s.") % {"action": ACTIONS[name].label})
+    if updated.pk and ACTIONS[name].form_number:
+        messages.info(request, _("In phiếu: mẫu số %(n)s (nút in bên dưới).") % {"n": ACTIONS[name].form_number})
+    return redirect("dossiers:detail", pk=pk)
+
+
+# ---------------------------------------------------------------- forms as PDF
+def printable_forms(dossier: Dossier) -> list[tuple[str, str]]:
+    from .documents import FORM_TITLES
+
+    available = []
+    if dossier.received_at:
+        available.append("01")
+    if dossier.supplement_requests.exists():
+        available.append("02")
+    if dossier.state == State.REFUSED:
+        available.append("03")
+    if Apology.objects.filter(dossier=dossier).exists():
+        available.append("04")
+    if dossier.state in {State.WITHDRAWN, State.STOPPED}:
+        available.append("05")
+    if dossier.received_at:
+        available.append("06")
+    return [(n, FORM_TITLES[n]) for n in available]
+
+
+def pdf_response(rendered, *, inline: bool = True) -> HttpResponse:
+    response = HttpResponse(rendered.pdf, content_type="application/pdf")
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{rendered.filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@staff_required
+def dossier_form_pdf(request, pk: int, number: str):
+    dossier = _visible_or_404(request, pk)
+    if number not in dict(printable_forms(dossier)):
+        raise Http404
+    return pdf_response(render_dossier_form(number, dossier))
+
+
+@staff_required
+def tracking_book(request):
+    desks = [m.agency for m in memberships_of(user=request.user) if m.role in {Role.CLERK, Role.LEADER,
+                                                                                Role.INSPECTOR, Role.ADMIN}]
+    form = BookForm(request.GET or None)
+    form.fields["agency"].queryset = Agency.objects.filter(pk__in=[a.pk for a in desks], is_one_stop_desk=True)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        dossiers = tracking_book_dossiers(user=request.user, agency_id=data["agency"].pk, start=data["start"],
+                                          end=data["end"])
+        return pdf_response(render_tracking_book(agency=data["agency"], start=data["start"], end=data["end"],
+                                                 dossiers=dossiers))
+    return render(request, "dossiers/workspace/book.html", {"form": form},
+                  status=400 if form.is_bound else 200)

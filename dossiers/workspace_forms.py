@@ -1,0 +1,121 @@
+"""Forms of the staff workspace: desk intake and the action forms on a dossier's page."""
+
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role, User
+from procedures.models import Agency, Procedure
+
+from .models import Channel, Outcome, ResultDelivery
+
+ID_NUMBER_RE = re.compile(r"^(\d{12}|\d{10}(-\d{3})?)$")
+PHONE_RE = re.compile(r"^(0|\+84)(3|5|7|8|9)\d{8}$")
+
+
+def clean_phone(value: str) -> str:
+    phone = re.sub(r"[\s.\-]", "", value or "")
+    if not PHONE_RE.match(phone):
+        raise forms.ValidationError(_("Số điện thoại không hợp lệ: 10 chữ số bắt đầu bằng 03, 05, 07, 08 hoặc 09."))
+    return "0" + phone[3:] if phone.startswith("+84") else phone
+
+
+class IntakeForm(forms.Form):
+    procedure = forms.ModelChoiceField(label=_("Thủ tục"), queryset=Procedure.objects.none())
+    channel = forms.TypedChoiceField(
+        label=_("Kênh nộp"), coerce=int, choices=[(Channel.IN_PERSON, Channel.IN_PERSON.label),
+                                                  (Channel.POST, Channel.POST.label)], initial=Channel.IN_PERSON)
+    applicant_name = forms.CharField(label=_("Họ tên người nộp / tên tổ chức"), max_length=255)
+    applicant_is_organisation = forms.BooleanField(label=_("Người nộp là tổ chức"), required=False)
+    applicant_id_number = forms.CharField(
+        label=_("Số định danh cá nhân / mã số tổ chức"), max_length=20,
+        help_text=_("Căn cước công dân: 12 chữ số; mã số doanh nghiệp: 10 chữ số."))
+    applicant_phone = forms.CharField(label=_("Số điện thoại"), max_length=20)
+    applicant_email = forms.EmailField(label=_("Thư điện tử"), required=False)
+    applicant_address = forms.CharField(label=_("Địa chỉ"), max_length=500, required=False)
+    request_text = forms.CharField(label=_("Nội dung yêu cầu"), widget=forms.Textarea(attrs={"rows": 2}),
+                                   required=False)
+    set_count = forms.IntegerField(label=_("Số bộ hồ sơ"), min_value=1, max_value=50, initial=1)
+
+    def __init__(self, *args, agency: Agency, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["procedure"].queryset = Procedure.objects.active().filter(agencies=agency).order_by("name")
+
+    def clean_applicant_id_number(self):
+        value = self.cleaned_data["applicant_id_number"].strip()
+        if not ID_NUMBER_RE.match(value):
+            raise forms.ValidationError(_("Số định danh không hợp lệ: 12 chữ số (cá nhân) hoặc 10 chữ số (tổ chức)."))
+        return value
+
+    def clean_applicant_phone(self):
+        return clean_phone(self.cleaned_data["applicant_phone"])
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("Ghi chú"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Lý do"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class SupplementForm(forms.Form):
+    items = forms.CharField(
+        label=_("Giấy tờ, nội dung cần bổ sung (mỗi dòng một mục)"), widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Hãy liệt kê ít nhất một mục cần bổ sung.")})
+    reason = forms.CharField(label=_("Lý do"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_items(self):
+        items = [line.strip() for line in self.cleaned_data["items"].splitlines() if line.strip()]
+        if not items:
+            raise forms.ValidationError(_("Hãy liệt kê ít nhất một mục cần bổ sung."))
+        return items
+
+
+class ForwardForm(forms.Form):
+    to_agency = forms.ModelChoiceField(label=_("Chuyển đến"), queryset=Agency.objects.filter(valid_to__isnull=True))
+    note = forms.CharField(label=_("Ghi chú"), required=False)
+
+
+class AssignForm(forms.Form):
+    officer = forms.ModelChoiceField(label=_("Chuyên viên"), queryset=User.objects.none())
+
+    def __init__(self, *args, agency_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["officer"].queryset = User.objects.filter(
+            memberships__agency_id=agency_id, memberships__role=Role.OFFICER, memberships__is_active=True
+        ).distinct().order_by("full_name")
+
+
+class ProposeForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Đề xuất"), choices=Outcome.choices, widget=forms.RadioSelect)
+    note = forms.CharField(label=_("Nội dung, lý do"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReturnForm(forms.Form):
+    delivery = forms.ChoiceField(label=_("Hình thức trả kết quả"), choices=ResultDelivery.choices)
+    note = forms.CharField(label=_("Ghi chú"), required=False)
+
+
+class ApologyForm(forms.Form):
+    reason = forms.CharField(label=_("Lý do chậm"), widget=forms.Textarea(attrs={"rows": 3}))
+    new_date = forms.DateField(label=_("Ngày hẹn trả mới"), input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+                               widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"}),
+                               error_messages={"invalid": _("Nhập ngày theo dạng dd/mm/yyyy.")})
+    new_time = forms.TimeField(label=_("Giờ hẹn trả mới"), input_formats=["%H:%M"], initial="17:00",
+                               widget=forms.TimeInput(attrs={"placeholder": "HH:MM"}))
+
+
+class BookForm(forms.Form):
+    start = forms.DateField(label=_("Từ ngày"), input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+                            error_messages={"invalid": _("Nhập ngày theo dạng dd/mm/yyyy.")})
+    end = forms.DateField(label=_("Đến ngày"), input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+                          error_messages={"invalid": _("Nhập ngày theo dạng dd/mm/yyyy.")})
+    agency = forms.ModelChoiceField(label=_("Bộ phận Một cửa"), queryset=Agency.objects.filter(is_one_stop_desk=True))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            raise forms.ValidationError(_("“Đến ngày” phải sau “Từ ngày”."))
+        return data

@@ -1,0 +1,7 @@
+// Ask before destructive actions: buttons carrying data-confirm.
+document.addEventListener("submit", function (event) {
+  var button = event.submitter;
+  if (button && button.dataset.confirm && !window.confirm(button.dataset.confirm)) {
+    event.preventDefault();
+  }
+});
