@@ -176,3 +176,120 @@ def tracking_book_dossiers(*, user, agency_id: int, start, end) -> QuerySet[Doss
         .select_related("procedure", "handling_agency")
         .order_by("received_at", "pk")
     )
+
+
+# ---------------------------------------------------------------- the citizen's view
+CITIZEN_TEXT = {
+    "submit": "Hồ sơ đã được nộp, đang chờ Bộ phận Một cửa kiểm tra.",
+    "receive": "Hồ sơ đã được tiếp nhận. Thời hạn giải quyết bắt đầu được tính.",
+    "refuse": "Hồ sơ không được tiếp nhận. Lý do: {note}",
+    "request_supplement": "Cơ quan đề nghị bổ sung, hoàn thiện hồ sơ: {note}",
+    "answer_supplement": "Bạn đã bổ sung hồ sơ.",
+    "forward": "Hồ sơ đã được chuyển đến {to_agency} để giải quyết.",
+    "assign": "Hồ sơ đang được cán bộ xem xét.",
+    "propose": "Hồ sơ đang được trình lãnh đạo phê duyệt.",
+    "await_payment": "Đề nghị bạn thực hiện nghĩa vụ tài chính (phí, lệ phí, thuế): {note}",
+    "confirm_payment": "Đã ghi nhận bạn hoàn thành nghĩa vụ tài chính.",
+    "approve": "Đã có kết quả giải quyết. Mời bạn nhận kết quả.",
+    "decline": "Cơ quan có văn bản trả lời không giải quyết. Mời bạn nhận văn bản trả lời.",
+    "stop": "Cơ quan dừng giải quyết hồ sơ. Lý do: {note}",
+    "withdraw": "Hồ sơ đã được rút theo đề nghị của bạn.",
+    "return_result": "Bạn đã nhận kết quả.",
+    "apologise": "Cơ quan xin lỗi vì chậm giải quyết và hẹn lại thời gian trả kết quả.",
+}
+NEXT_STEP = {
+    State.SUBMITTED: "Chờ Bộ phận Một cửa kiểm tra hồ sơ; bạn sẽ nhận được thông báo.",
+    State.RECEIVED: "Hồ sơ đang được xử lý; bạn chưa cần làm gì.",
+    State.PROCESSING: "Hồ sơ đang được xử lý; bạn chưa cần làm gì.",
+    State.SUPPLEMENT_REQUESTED: "Bạn cần bổ sung giấy tờ theo yêu cầu (nút “Bổ sung hồ sơ” bên dưới).",
+    State.AWAITING_PAYMENT: "Bạn cần thực hiện nghĩa vụ tài chính theo thông báo.",
+    State.RESOLVED: "Mời bạn đến nhận kết quả theo ngày hẹn (mang theo giấy tiếp nhận).",
+    State.RETURNED: "Hồ sơ đã hoàn thành.",
+    State.REFUSED: "Hồ sơ đã kết thúc.",
+    State.WITHDRAWN: "Hồ sơ đã kết thúc.",
+    State.STOPPED: "Hồ sơ đã kết thúc.",
+}
+
+
+def find_tracked_dossier(*, code: str, secret: str) -> Dossier | None:
+    """The dossier whose code AND phone (or ID number) match; None otherwise, whichever part was wrong."""
+    if not code or not secret:
+        return None
+    return (
+        Dossier.objects.filter(code=code)
+        .filter(Q(applicant_phone=secret) | Q(applicant_id_number=secret))
+        .select_related("procedure", "receiving_agency")
+        .first()
+    )
+
+
+def citizen_timeline(*, dossier: Dossier) -> list[tuple]:
+    rows = []
+    for e in dossier.events.select_related("to_agency").order_by("at", "id"):
+        text = CITIZEN_TEXT.get(e.action, e.action_label)
+        rows.append((e.at, text.format(note=e.note, to_agency=e.to_agency.name if e.to_agency else "")))
+    return rows
+
+
+def citizen_forms(*, dossier: Dossier) -> list[tuple[str, str]]:
+    """Forms issued to the applicant: receipt 01, supplement request 02, refusal 03, apology 04, stop notice 05."""
+    from .documents import FORM_TITLES
+    from .models import Apology
+
+    numbers = []
+    if dossier.received_at:
+        numbers.append("01")
+    if dossier.supplement_requests.exists():
+        numbers.append("02")
+    if dossier.state == State.REFUSED:
+        numbers.append("03")
+    if Apology.objects.filter(dossier=dossier).exists():
+        numbers.append("04")
+    if dossier.state in {State.WITHDRAWN, State.STOPPED}:
+        numbers.append("05")
+    return [(n, FORM_TITLES[n]) for n in numbers]
+
+
+def next_step(dossier: Dossier) -> str:
+    return NEXT_STEP[State(dossier.state)]
+
+
+# ---------------------------------------------------------------- published processing reality
+@dataclass(frozen=True)
+class ProcessingReality:
+    count: int
+    median_days: str
+    p90_days: str
+    on_time_percent: int
+
+
+def _percentile(sorted_values: list[float], fraction: float) -> float:
+    index = max(0, min(len(sorted_values) - 1, round(fraction * (len(sorted_values) - 1))))
+    return sorted_values[index]
+
+
+def procedure_processing_reality(*, procedure, now: datetime | None = None, limit: int = 20000):
+    """Median and 90th-percentile working days from clock start to resolution, and the share on time, over the
+    last 12 months; None when nothing was resolved."""
+    from procedures.calendars import build_calendar
+    from procedures.worktime import working_time_between
+
+    now = now or timezone.now()
+    rows = list(
+        Dossier.objects.filter(procedure=procedure, resolved_at__gte=now - timedelta(days=365),
+                               clock_started_at__isnull=False)
+        .order_by("-resolved_at").values_list("clock_started_at", "resolved_at", "timeliness")[:limit]
+    )
+    if not rows:
+        return None
+    cal = build_calendar()
+    days = sorted(max(0.0, working_time_between(cal, start, end).total_seconds()) / cal.seconds_per_day
+                  for start, end, _t in rows)
+    on_time = sum(1 for *_x, t in rows if t in ("early", "on_time"))
+    return ProcessingReality(
+        count=len(rows), median_days=f"{_percentile(days, 0.5):.1f}".replace(".", ","),
+        p90_days=f"{_percentile(days, 0.9):.1f}".replace(".", ","), on_time_percent=round(100 * on_time / len(rows)))
+
+
+def procedure_page_context(*, procedure) -> dict:
+    return {"reality": procedure_processing_reality(procedure=procedure)}

@@ -13,6 +13,7 @@ urlpatterns = [
     path("thu-tuc/", include("procedures.urls")),
     path("tai-khoan/", include("accounts.urls")),
     path("can-bo/", include("dossiers.urls")),
+    path("", include("dossiers.portal_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

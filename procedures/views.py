@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.module_loading import import_string
 
 from .forms import CatalogSearchForm
 from .models import Procedure
@@ -37,4 +38,8 @@ def procedure_detail(request, national_code: str):
         procedure = select_procedure(national_code=national_code)
     except Procedure.DoesNotExist as exc:
         raise Http404 from exc
-    return render(request, "procedures/detail.html", {"procedure": procedure})
+    context = {"procedure": procedure}
+    # Higher apps (dossiers) add their figures without this app importing them.
+    for dotted in settings.ONECUA.get("PROCEDURE_PAGE_CONTEXT", []):
+        context.update(import_string(dotted)(procedure=procedure))
+    return render(request, "procedures/detail.html", context)

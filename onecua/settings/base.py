@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -71,6 +72,7 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", defau
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["accounts.backends.EmailOrPhoneBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -110,14 +112,41 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_TASK_TIME_LIMIT = 30 * 60
-CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
-CELERY_BEAT_SCHEDULE: dict = {}
+# Defaults for any task; each dossiers task sets its own (send 60/90 s, sweep 9/10 min, recompute 25/30 min).
+CELERY_TASK_TIME_LIMIT = 5 * 60
+CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
+# acks_late and reject_on_worker_lost are set per task, only on idempotent ones (all of dossiers.tasks).
+CELERY_TASK_ACKS_LATE = False
+CELERY_WORKER_PREFETCH_MULTIPLIER = env.int("CELERY_WORKER_PREFETCH_MULTIPLIER", default=4)
+# Redis redelivers an unacknowledged message after the visibility timeout: longer than the longest task's hard
+# limit (recompute, 30 min) and the longest retry countdown (30 min), or a running task would be duplicated.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+# A state change must not hang the request when Redis is down: fail fast, the outbox row waits for the re-queue.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE: dict = {
+    # Outbox rows whose after-commit enqueue was lost (broker outage) or whose sender died.
+    "requeue-notifications": {"task": "dossiers.requeue_notifications", "schedule": 60.0},
+    # Every working hour; the digest is written once a day per officer, prompts once per due time.
+    "deadline-sweep": {
+        "task": "dossiers.deadline_sweep",
+        "schedule": crontab(minute=5, hour="7-17"),
+    },
+    # The day's tracking book (form 07) of every desk, after closing time.
+    "tracking-books": {"task": "dossiers.render_tracking_books", "schedule": crontab(minute=30, hour=18)},
+}
+
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# Dotted path of the SMS backend: a class with send(*, phone, text, idempotency_key).
+ONECUA_SMS_BACKEND = env("ONECUA_SMS_BACKEND", default="dossiers.notifications.ConsoleSMSBackend")
 
 LOGGING = {
     "version": 1,
@@ -133,7 +162,16 @@ ONECUA = {
     "PROVINCE_NAME": env("PROVINCE_NAME", default="Tây Ninh"),
     # An apology (form 04) must be issued at least this many working days before the due time.
     "APOLOGY_MIN_LEAD_WORKING_DAYS": env.int("APOLOGY_MIN_LEAD_WORKING_DAYS", default=1),
+    "PROCEDURE_PAGE_CONTEXT": ["dossiers.selectors.procedure_page_context"],
+    "TRACK_LOOKUPS_PER_10_MIN": env.int("TRACK_LOOKUPS_PER_10_MIN", default=30),
+    "PUBLIC_BASE_URL": env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000"),
     "MAX_UPLOAD_BYTES": env.int("MAX_UPLOAD_BYTES", default=10 * 1024 * 1024),
     "MAX_FILES_PER_DOSSIER": env.int("MAX_FILES_PER_DOSSIER", default=30),
     "ALLOWED_UPLOAD_TYPES": env.list("ALLOWED_UPLOAD_TYPES", default=["application/pdf", "image/jpeg", "image/png"]),
+    "MAIL_DOMAIN": env("MAIL_DOMAIN", default="motcua.local"),
+    # Outbox: a claimed row is someone else's for this long (must exceed the send task's 90 s hard limit).
+    "NOTIFICATION_LEASE_SECONDS": env.int("NOTIFICATION_LEASE_SECONDS", default=10 * 60),
+    "NOTIFICATION_MAX_ATTEMPTS": env.int("NOTIFICATION_MAX_ATTEMPTS", default=6),
+    "NOTIFICATION_RETRY_BASE_SECONDS": env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=30),
+    "NOTIFICATION_REQUEUE_GRACE_SECONDS": env.int("NOTIFICATION_REQUEUE_GRACE_SECONDS", default=60),
 }

@@ -21,3 +21,10 @@ def copy_kind_label(value: str) -> str:
 @register.filter
 def masked(value: str) -> str:
     return formatting.mask_digits(value)
+
+
+@register.filter
+def next_step(dossier) -> str:
+    from dossiers.selectors import next_step as select_next_step
+
+    return select_next_step(dossier)

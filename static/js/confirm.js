@@ -5,3 +5,8 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+
+// "Print or save" buttons.
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-print]")) { window.print(); }
+});

@@ -1,0 +1,292 @@
+"""The citizen portal: submit online, track by code + phone, answer a supplement request, withdraw, my dossiers.
+
+Submission keeps nothing in the session: files already checked are parked in private storage and referred to
+by signed tokens in the page, so an expired session or a refused field never loses what was entered.
+"""
+
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.core.cache import cache
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from procedures.models import Procedure
+
+from . import services
+from .documents import render_dossier_form
+from .errors import DossierError, InvalidInput
+from .models import Channel, Dossier, State
+from .portal_forms import AnswerSupplementForm, ApplicantForm, TrackForm, WithdrawForm
+from .selectors import citizen_forms, citizen_timeline, find_tracked_dossier
+from .uploads import check_upload
+from .workspace import pdf_response
+
+SIGNING_SALT = "onecua.portal.submission"
+TRACKED_KEY = "portal_tracked_dossiers"
+
+
+# ---------------------------------------------------------------- parked files
+def _park(uploaded) -> str:
+    """Check a file and park it in private storage; return a signed token naming it."""
+    checked = check_upload(uploaded)
+    name = default_storage.save(f"tmp/{uuid.uuid4().hex}{checked.extension}", uploaded)
+    return signing.dumps({"path": name, "name": uploaded.name[-200:]}, salt=SIGNING_SALT)
+
+
+def _unpark(token: str) -> dict | None:
+    try:
+        data = signing.loads(token, salt=SIGNING_SALT, max_age=2 * 24 * 3600)
+    except signing.BadSignature:
+        return None
+    return data if default_storage.exists(data["path"]) else None
+
+
+@dataclass
+class DocumentSlot:
+    line: object  # RequiredDocument
+    kept: dict | None
+    token: str
+    error: str = ""
+
+
+def _document_slots(request, procedure: Procedure) -> tuple[list[DocumentSlot], bool]:
+    slots, ok = [], True
+    total = 0
+    for doc in procedure.documents.all():
+        token = request.POST.get(f"kept_{doc.pk}", "") if request.method == "POST" else ""
+        kept = _unpark(token) if token else None
+        slot = DocumentSlot(doc, kept, token if kept else "")
+        uploaded = request.FILES.get(f"file_{doc.pk}")
+        if uploaded:
+            total += 1
+            try:
+                slot.token = _park(uploaded)
+                slot.kept = _unpark(slot.token)
+            except InvalidInput as exc:
+                slot.error, ok = exc.message, False
+        if request.method == "POST" and doc.mandatory and not slot.kept and not slot.error:
+            slot.error, ok = _("Giấy tờ này là bắt buộc: hãy đính kèm tệp PDF, JPEG hoặc PNG."), False
+        slots.append(slot)
+    if total > settings.ONECUA["MAX_FILES_PER_DOSSIER"]:
+        ok = False
+    return slots, ok
+
+
+def _procedure(code: str) -> Procedure:
+    try:
+        return Procedure.objects.active().exclude(online_level="none").get(national_code=code)
+    except Procedure.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def submit(request, national_code: str):
+    procedure = _procedure(national_code)
+    form = ApplicantForm(request.POST or None, procedure=procedure)
+    slots, files_ok = _document_slots(request, procedure)
+    if request.method == "POST" and form.is_valid() and files_ok:
+        payload = {k: (v.pk if hasattr(v, "pk") else (v.isoformat() if hasattr(v, "isoformat") else v))
+                   for k, v in form.cleaned_data.items()}
+        payload["files"] = {str(s.line.pk): s.token for s in slots if s.token}
+        context = {"procedure": procedure, "form": form, "slots": slots,
+                   "payload": signing.dumps(payload, salt=SIGNING_SALT)}
+        return render(request, "portal/review.html", context)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "portal/submit.html", {"procedure": procedure, "form": form, "slots": slots},
+                  status=status)
+
+
+@require_POST
+def submit_confirm(request, national_code: str):
+    procedure = _procedure(national_code)
+    try:
+        payload = signing.loads(request.POST.get("payload", ""), salt=SIGNING_SALT, max_age=2 * 24 * 3600)
+    except signing.BadSignature:
+        messages.error(request, _("Phiên nộp hồ sơ đã hết hạn hoặc không hợp lệ. Vui lòng nhập lại."))
+        return redirect("portal:submit", national_code=national_code)
+    agency = procedure.agencies.filter(pk=payload["agency"], is_one_stop_desk=True).first()
+    if agency is None:
+        raise Http404
+    applicant = services.ApplicantData(
+        name=payload["applicant_name"], id_number=payload["applicant_id_number"], phone=payload["applicant_phone"],
+        email=payload.get("applicant_email", ""), address=payload.get("applicant_address", ""),
+        birth_date=payload.get("applicant_birth_date") or None)
+    parked = {int(k): _unpark(v) for k, v in payload["files"].items()}
+    if any(v is None for v in parked.values()):
+        messages.error(request, _("Tệp đính kèm đã hết hạn lưu tạm. Vui lòng đính kèm lại."))
+        return redirect("portal:submit", national_code=national_code)
+    try:
+        with transaction.atomic():
+            dossier = services.dossier_create(
+                procedure=procedure, receiving_agency=agency, channel=Channel.ONLINE, applicant=applicant,
+                actor=services.APPLICANT, request_text=payload.get("request_text", ""),
+                provided_required_document_ids=set(parked),
+                applicant_user=request.user if request.user.is_authenticated else None)
+            lines = {line.required_document_id: line for line in dossier.documents.all()}
+            for doc_id, info in parked.items():
+                with default_storage.open(info["path"], "rb") as fh:
+                    fh.name = info["name"]
+                    services.attachment_add(dossier=dossier, actor=services.APPLICANT, uploaded=fh,
+                                            document=lines.get(doc_id))
+    except DossierError as exc:
+        messages.error(request, exc.message)
+        return redirect("portal:submit", national_code=national_code)
+    for info in parked.values():
+        default_storage.delete(info["path"])
+    _remember(request, dossier)
+    return redirect("portal:submitted", code=dossier.code)
+
+
+def submitted(request, code: str):
+    dossier = _tracked_or_404(request, code)
+    return render(request, "portal/submitted.html", {"dossier": dossier})
+
+
+# ---------------------------------------------------------------- tracking
+def _remember(request, dossier: Dossier) -> None:
+    tracked = set(request.session.get(TRACKED_KEY, []))
+    tracked.add(dossier.pk)
+    request.session[TRACKED_KEY] = sorted(tracked)
+
+
+def _tracked_or_404(request, code: str) -> Dossier:
+    dossier = Dossier.objects.select_related("procedure", "receiving_agency").filter(code=code).first()
+    if dossier is None:
+        raise Http404
+    owner = request.user.is_authenticated and dossier.applicant_user_id == request.user.pk
+    if not owner and dossier.pk not in request.session.get(TRACKED_KEY, []):
+        raise Http404
+    return dossier
+
+
+def _client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "unknown")
+
+
+def _rate_limited(request) -> bool:
+    key = f"portal-track:{_client_ip(request)}"
+    limit = settings.ONECUA["TRACK_LOOKUPS_PER_10_MIN"]
+    cache.add(key, 0, timeout=600)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=600)
+        count = 1
+    return count > limit
+
+
+def track(request):
+    form = TrackForm(request.GET or None)
+    dossier, not_found, limited = None, False, False
+    if form.is_bound and form.is_valid():
+        if _rate_limited(request):
+            limited = True
+        else:
+            dossier = find_tracked_dossier(code=form.cleaned_data["ma"], secret=form.cleaned_data["sdt"])
+            if dossier is None:
+                not_found = True
+            else:
+                _remember(request, dossier)
+                return redirect("portal:dossier", code=dossier.code)
+    status = 429 if limited else (404 if not_found else 200)
+    return render(request, "portal/track.html", {"form": form, "not_found": not_found, "limited": limited},
+                  status=status)
+
+
+def tracked_dossier(request, code: str):
+    dossier = _tracked_or_404(request, code)
+    context = {
+        "dossier": dossier,
+        "timeline": citizen_timeline(dossier=dossier),
+        "forms": citizen_forms(dossier=dossier),
+        "pending_request": dossier.supplement_requests.filter(answered_at__isnull=True).last()
+        if dossier.state == State.SUPPLEMENT_REQUESTED else None,
+        "answer_form": AnswerSupplementForm(),
+        "can_withdraw": dossier.state in {State.SUBMITTED, State.RECEIVED, State.PROCESSING,
+                                          State.SUPPLEMENT_REQUESTED, State.AWAITING_PAYMENT},
+    }
+    return render(request, "portal/dossier.html", context)
+
+
+def tracked_form_pdf(request, code: str, number: str):
+    dossier = _tracked_or_404(request, code)
+    if number not in dict(citizen_forms(dossier=dossier)):
+        raise Http404
+    return pdf_response(render_dossier_form(number, dossier))
+
+
+def answer_supplement(request, code: str):
+    dossier = _tracked_or_404(request, code)
+    if dossier.state != State.SUPPLEMENT_REQUESTED:
+        messages.info(request, _("Hồ sơ hiện không có yêu cầu bổ sung nào đang chờ."))
+        return redirect("portal:dossier", code=code)
+    form = AnswerSupplementForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        files = request.FILES.getlist("files")
+        if not files:
+            form.add_error(None, _("Hãy đính kèm ít nhất một tệp giấy tờ bổ sung."))
+        else:
+            try:
+                with transaction.atomic():
+                    for uploaded in files:
+                        services.attachment_add(dossier=dossier, actor=services.APPLICANT, uploaded=uploaded,
+                                                purpose="supplement")
+                    services.dossier_answer_supplement(dossier=dossier, actor=services.APPLICANT,
+                                                       note=form.cleaned_data["note"])
+            except DossierError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Đã gửi hồ sơ bổ sung. Cơ quan sẽ tiếp tục giải quyết."))
+                return redirect("portal:dossier", code=code)
+    request_row = dossier.supplement_requests.filter(answered_at__isnull=True).last()
+    return render(request, "portal/answer.html", {"dossier": dossier, "form": form, "request_row": request_row},
+                  status=400 if form.is_bound and form.errors else 200)
+
+
+def withdraw(request, code: str):
+    dossier = _tracked_or_404(request, code)
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dossier_withdraw(dossier=dossier, actor=services.APPLICANT,
+                                      reason=form.cleaned_data["reason"] or _("Người nộp rút hồ sơ"))
+        except DossierError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Đã rút hồ sơ. Thông báo dừng giải quyết (mẫu 05) đã được lập."))
+            return redirect("portal:dossier", code=code)
+    return render(request, "portal/withdraw.html", {"dossier": dossier, "form": form},
+                  status=400 if form.is_bound and form.errors else 200)
+
+
+# ---------------------------------------------------------------- my dossiers
+@login_required
+def my_dossiers(request):
+    form = TrackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if _rate_limited(request):
+            form.add_error(None, _("Bạn đã tra cứu quá nhiều lần. Vui lòng thử lại sau 10 phút."))
+        else:
+            dossier = find_tracked_dossier(code=form.cleaned_data["ma"], secret=form.cleaned_data["sdt"])
+            if dossier is None or (dossier.applicant_user_id not in (None, request.user.pk)):
+                form.add_error(None, _("Không tìm thấy hồ sơ với mã và số điện thoại (hoặc số định danh) này."))
+            else:
+                Dossier.objects.filter(pk=dossier.pk, applicant_user__isnull=True).update(applicant_user=request.user)
+                messages.success(request, _("Đã thêm hồ sơ %(code)s vào danh sách của bạn.") % {"code": dossier.code})
+                return redirect("portal:mine")
+    dossiers = Dossier.objects.filter(applicant_user=request.user).select_related("procedure").order_by(
+        "-submitted_at")
+    return render(request, "portal/mine.html", {"dossiers": dossiers, "form": form})
+
+
+def tracking_link(dossier: Dossier) -> str:
+    return reverse("portal:track") + f"?ma={dossier.code}"

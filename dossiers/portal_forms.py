@@ -1,0 +1,65 @@
+"""Forms of the citizen portal: online submission, tracking, supplement answer, withdrawal, claiming."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from procedures.models import Agency
+
+from .workspace_forms import ID_NUMBER_RE, clean_phone
+
+
+class ApplicantForm(forms.Form):
+    agency = forms.ModelChoiceField(label=_("Nơi nộp hồ sơ"), queryset=Agency.objects.none(),
+                                    empty_label=_("— Chọn nơi nộp —"))
+    applicant_name = forms.CharField(label=_("Họ và tên"), max_length=255)
+    applicant_id_number = forms.CharField(label=_("Số định danh cá nhân (12 chữ số)"), max_length=20)
+    applicant_birth_date = forms.DateField(
+        label=_("Ngày sinh (dd/mm/yyyy)"), required=False, input_formats=["%d/%m/%Y"],
+        error_messages={"invalid": _("Nhập ngày sinh theo dạng dd/mm/yyyy, ví dụ 05/09/1990.")})
+    applicant_phone = forms.CharField(label=_("Số điện thoại di động"), max_length=20)
+    applicant_email = forms.EmailField(label=_("Thư điện tử (để nhận thông báo)"), required=False,
+                                       error_messages={"invalid": _("Địa chỉ thư điện tử không hợp lệ.")})
+    applicant_address = forms.CharField(label=_("Địa chỉ liên hệ"), max_length=500)
+    request_text = forms.CharField(label=_("Nội dung đề nghị (nếu có)"), required=False,
+                                   widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, procedure, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = procedure.agencies.filter(is_one_stop_desk=True).order_by("name")
+        for name in ("applicant_name", "applicant_id_number", "applicant_phone", "applicant_address"):
+            self.fields[name].error_messages["required"] = _("Vui lòng nhập %(label)s.") % {
+                "label": str(self.fields[name].label).lower()}
+        self.fields["agency"].error_messages["required"] = _("Vui lòng chọn nơi nộp hồ sơ.")
+
+    def clean_applicant_id_number(self):
+        value = self.cleaned_data["applicant_id_number"].strip()
+        if not ID_NUMBER_RE.match(value) or len(value) != 12:
+            raise forms.ValidationError(_("Số định danh cá nhân gồm đúng 12 chữ số (in trên thẻ căn cước)."))
+        return value
+
+    def clean_applicant_phone(self):
+        return clean_phone(self.cleaned_data["applicant_phone"])
+
+
+class TrackForm(forms.Form):
+    ma = forms.CharField(label=_("Mã hồ sơ"), max_length=60,
+                         error_messages={"required": _("Vui lòng nhập mã hồ sơ.")})
+    sdt = forms.CharField(label=_("Số điện thoại hoặc số định danh đã khai khi nộp"), max_length=20,
+                          error_messages={"required": _("Vui lòng nhập số điện thoại hoặc số định danh.")})
+
+    def clean_ma(self):
+        return self.cleaned_data["ma"].strip().upper()
+
+    def clean_sdt(self):
+        return "".join(ch for ch in self.cleaned_data["sdt"] if ch.isdigit() or ch == "+").replace("+84", "0")
+
+
+class AnswerSupplementForm(forms.Form):
+    note = forms.CharField(label=_("Ghi chú cho cán bộ"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label=_("Lý do rút hồ sơ (không bắt buộc)"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+    confirm = forms.BooleanField(label=_("Tôi xác nhận rút hồ sơ này và hiểu rằng hồ sơ sẽ dừng giải quyết."),
+                                 error_messages={"required": _("Hãy đánh dấu xác nhận để rút hồ sơ.")})
