@@ -277,22 +277,13 @@ def dossier_action(request, pk: int, name: str):
 
 # ---------------------------------------------------------------- forms as PDF
 def printable_forms(dossier: Dossier) -> list[tuple[str, str]]:
+    """The applicant's forms (01–05) plus the control sheet (06) once the dossier was received."""
     from .documents import FORM_TITLES
 
-    available = []
+    forms = citizen_forms(dossier=dossier)
     if dossier.received_at:
-        available.append("01")
-    if dossier.supplement_requests.exists():
-        available.append("02")
-    if dossier.state == State.REFUSED:
-        available.append("03")
-    if Apology.objects.filter(dossier=dossier).exists():
-        available.append("04")
-    if dossier.state in {State.WITHDRAWN, State.STOPPED}:
-        available.append("05")
-    if dossier.received_at:
-        available.append("06")
-    return [(n, FORM_TITLES[n]) for n in available]
+        forms.append(("06", FORM_TITLES["06"]))
+    return forms
 
 
 def pdf_response(rendered, *, inline: bool = True) -> HttpResponse:
