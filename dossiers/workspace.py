@@ -24,6 +24,7 @@ from .errors import ActionForbidden, ConcurrentChange, DossierError
 from .models import OPEN_STATES, Apology, Dossier, State
 from .selectors import (
     QUEUE_BY_KEY,
+    citizen_forms,
     dossier_events,
     dossier_for_staff,
     queue_dossiers,
