@@ -12,6 +12,13 @@ class DossiersConfig(AppConfig):
         from .tasks import recompute_due_times
 
         def enqueue_recompute(sender, procedure_id=None, **kwargs):
-            recompute_due_times.delay(procedure_id)
+            try:
+                recompute_due_times.delay(procedure_id)
+            except Exception:  # noqa: BLE001 - a broker outage must not break the admin's save
+                import logging
+
+                logging.getLogger(__name__).exception(
+                    "Could not enqueue the due-time recompute; run `recompute_due_times` when the broker is back"
+                )
 
         deadline_rules_changed.connect(enqueue_recompute, dispatch_uid="dossiers.recompute_on_rule_change", weak=False)

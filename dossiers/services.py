@@ -19,7 +19,7 @@ from procedures.calendars import build_calendar
 from procedures.deadlines import DeadlineRule, compute_due
 from procedures.models import Agency, Procedure
 
-from . import permissions
+from . import notifications, permissions
 from .errors import ConcurrentChange, InvalidInput, TransitionRefused
 from .models import (
     OPEN_STATES,
@@ -135,7 +135,8 @@ def _run(*, dossier: Dossier, actor, action: str, transition: str, permission: s
                 % {"code": locked.code}
             ) from None
         locked.refresh_from_db()
-        _record(locked, action=action, actor=actor, from_state=from_state, at=now, **event_kwargs)
+        event = _record(locked, action=action, actor=actor, from_state=from_state, at=now, **event_kwargs)
+        notifications.enqueue(locked, action, event=event)
         dossier_id, to_state = locked.pk, locked.state
         transaction.on_commit(
             lambda: dossier_changed.send(
@@ -216,8 +217,9 @@ def dossier_create(*, procedure: Procedure, receiving_agency: Agency, channel: i
             )
             for doc in procedure.documents.all()
         )
-        _record(dossier, action="submit", actor=actor, from_state="", at=now,
-                note=Channel(channel).label)
+        event = _record(dossier, action="submit", actor=actor, from_state="", at=now,
+                        note=Channel(channel).label)
+        notifications.enqueue(dossier, "submit", event=event)
         dossier_id = dossier.pk
         transaction.on_commit(lambda: dossier_changed.send(
             sender=Dossier, dossier_id=dossier_id, action="submit", from_state="", to_state=State.SUBMITTED))
@@ -496,7 +498,8 @@ def dossier_apologise(*, dossier: Dossier, actor, reason: str, new_appointment_a
                                new_appointment_at=new_appointment_at, issued_by=actor, issued_at=now)
         Dossier.objects.filter(pk=d.pk).update(appointment_at=new_appointment_at, version=F("version") + 1)
         d.refresh_from_db()
-        _record(d, action="apologise", actor=actor, from_state=d.state, at=now, note=reason.strip())
+        event = _record(d, action="apologise", actor=actor, from_state=d.state, at=now, note=reason.strip())
+        notifications.enqueue(d, "apologise", event=event)
         dossier_id, state = d.pk, d.state
         transaction.on_commit(lambda: dossier_changed.send(
             sender=Dossier, dossier_id=dossier_id, action="apologise", from_state=state, to_state=state))
@@ -515,10 +518,17 @@ def dossier_recompute_due(*, dossier: Dossier, calendar=None) -> bool:
     if new_due == dossier.due_at:
         return False
     updates = {"due_at": new_due}
+    old_appointment = dossier.appointment_at
     if dossier.appointment_at == dossier.due_at:
         updates["appointment_at"] = new_due
-    # A copy read before someone acted is skipped (its pauses may be stale); report only rows really updated.
-    return bool(Dossier.objects.filter(pk=dossier.pk, version=dossier.version).update(**updates))
+    with transaction.atomic():
+        # A copy read before someone acted is skipped (its pauses may be stale); report only rows really updated.
+        if not Dossier.objects.filter(pk=dossier.pk, version=dossier.version).update(**updates):
+            return False
+        if "appointment_at" in updates:
+            dossier.due_at = dossier.appointment_at = new_due
+            notifications.enqueue_appointment_moved(dossier, old_appointment=old_appointment)
+    return True
 
 
 # ---------------------------------------------------------------- attachments

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", procedure_views.home, name="home"),
     path("thu-tuc/", include("procedures.urls")),
     path("tai-khoan/", include("accounts.urls")),
+    path("can-bo/hop-thu/", include("dossiers.outbox_urls")),
     path("can-bo/", include("dossiers.urls")),
     path("", include("dossiers.portal_urls")),
     path("i18n/", include("django.conf.urls.i18n")),

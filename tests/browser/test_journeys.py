@@ -6,7 +6,13 @@ import pytest
 
 from dossiers import services
 from dossiers.models import Dossier, State
-from tests.factories import AgencyFactory, MembershipFactory, ProcedureFactory, RequiredDocumentFactory, UserFactory
+from tests.factories import (
+    AgencyFactory,
+    MembershipFactory,
+    ProcedureFactory,
+    RequiredDocumentFactory,
+    UserFactory,
+)
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

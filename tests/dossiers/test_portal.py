@@ -8,7 +8,17 @@ from django.urls import reverse
 
 from dossiers import services
 from dossiers.models import Attachment, Dossier, State
-from tests.dossiers.conftest import EXE_BYTES, PDF_BYTES, PNG_BYTES, T_ACT, T_RECEIVE, T_SUBMIT, at, fresh, upload
+from tests.dossiers.conftest import (
+    EXE_BYTES,
+    PDF_BYTES,
+    PNG_BYTES,
+    T_ACT,
+    T_RECEIVE,
+    T_SUBMIT,
+    at,
+    fresh,
+    upload,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -69,7 +69,8 @@ def test_a_new_day_off_recomputes_exactly_the_open_dossiers_whose_due_moves(
         )
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             announce_deadline_rules_changed(reason="calendar_exception")
-    assert len(callbacks) == 1
+    # The recomputation, then one dispatch of the notifications written with the chunk it moved.
+    assert len(callbacks) == 2
 
     after = dues(dossiers)
     moved = {name for name in dossiers if after[name] != before[name]}
@@ -93,7 +94,7 @@ def test_the_summary_counts_checked_and_changed_dossiers(world, dossiers):
     # Open (received, processing, paused) = received, next_week, other_desk, paused, resumed, apologised.
     assert recompute_open_dossiers() == RecomputeSummary(checked=6, changed=5)
     assert recompute_open_dossiers() == RecomputeSummary(checked=6, changed=0)  # idempotent
-    assert recompute_due_times.delay().get() == {"checked": 6, "changed": 0}
+    assert recompute_due_times.delay().get() == {"checked": 6, "changed": 0, "notified": 0}
 
 
 def test_the_summary_for_one_procedure(world, dossiers):
@@ -148,3 +149,29 @@ def test_a_stale_copy_is_not_counted_as_recomputed(world):
     assert fresh(dossier).due_at == vn(2025, 3, 13, 9, 0)
     assert services.dossier_recompute_due(dossier=fresh(dossier)) is True
     assert fresh(dossier).due_at == vn(2025, 3, 14, 9, 0)
+
+
+def test_applicants_whose_appointment_moved_are_told_once(world, dossiers, django_capture_on_commit_callbacks):
+    from dossiers.models import Notification, NotificationStatus
+
+    Notification.objects.all().delete()
+    with_email = dossiers["received"]
+    Dossier.objects.filter(pk=with_email.pk).update(applicant_email="nop@example.vn")
+    with at(vn(2025, 3, 11, 12, 0)):
+        CalendarException.objects.create(date=WEDNESDAY, kind=CalendarExceptionKind.DAY_OFF, note="Nghỉ")
+        with django_capture_on_commit_callbacks(execute=True):
+            summary = recompute_due_times.delay().get()
+        with django_capture_on_commit_callbacks(execute=True):
+            again = recompute_due_times.delay().get()
+    assert summary == {"checked": 6, "changed": 5, "notified": 4}
+    assert again == {"checked": 6, "changed": 0, "notified": 0}
+    moved = Notification.objects.filter(kind="appointment_moved")
+    # The apology's appointment does not move, so its applicant hears nothing; finished dossiers neither.
+    expected = {dossiers[n].pk for n in ("received", "other_desk", "paused", "resumed")}
+    assert {n.dossier_id for n in moved} == expected
+    assert moved.filter(channel="sms").count() == 4
+    email = moved.get(channel="email")
+    assert email.recipient == "nop@example.vn"
+    assert "10 giờ 00 phút, ngày 13/03/2025" in email.body
+    assert "10 giờ 00 phút, ngày 14/03/2025" in email.body
+    assert set(moved.values_list("status", flat=True)) == {NotificationStatus.SENT}

@@ -1,0 +1,535 @@
+"""Notifications through an outbox: rows written in the action's transaction, delivered by a task after commit.
+
+Delivery guarantees (honestly: at-least-once, with duplicates made rare and detectable, never silent):
+
+* Nothing is lost. A row is written in the same transaction as the state change; the task is enqueued only
+  after commit, and if the broker is down the row simply stays `pending` until `requeue` (beat, every
+  minute) enqueues it again.
+* A row is delivered by whoever *claims* it: one conditional UPDATE moves it from `pending` (or from an
+  expired `sending` lease) to `sending` with a fresh `claim_token`. Two workers racing for one row cannot both
+  win, so concurrent tasks, re-queues and retries of one row deliver it once. A row marked `sent` is never
+  claimed again, by anything.
+* The gap: a worker that dies after the backend accepted the message but before the `sent` mark leaves the
+  row `sending`. When its lease (`NOTIFICATION_LEASE_SECONDS`, longer than the send task's hard time limit, so
+  a live worker never loses its lease) expires, `requeue` sends it again. We chose at-least-once here: losing a
+  receipt or a supplement request is worse than a second copy. The second copy carries the same Message-ID
+  (derived from the idempotency key), which mail systems use to collapse duplicates, and the row's
+  `deliveries` counter goes above 1, so the duplicate is visible on the outbox page. The same holds for an
+  SMTP error that arrives after the server already accepted the message. Exactly-once delivery to a mailbox
+  is not possible without the receiver's cooperation; exactly-once *marking* (one `sent_at`, one claim that
+  wins) is what the database gives us.
+"""
+
+import hashlib
+import logging
+import unicodedata
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone, translation
+from django.utils.module_loading import import_string
+
+from accounts.models import Role, StaffMembership
+from procedures import worktime
+from procedures.calendars import build_calendar
+from procedures.formatting import vn_datetime, vn_short_datetime
+
+from .documents import tracking_url
+from .errors import ActionForbidden, TransitionRefused
+from .models import (
+    Dossier,
+    Notification,
+    NotificationChannel,
+    NotificationStatus,
+    State,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _option(name: str, default):
+    return settings.ONECUA.get(name, default)
+
+
+def lease_seconds() -> int:
+    return int(_option("NOTIFICATION_LEASE_SECONDS", 600))
+
+
+def max_attempts() -> int:
+    return int(_option("NOTIFICATION_MAX_ATTEMPTS", 6))
+
+
+def backoff(attempt: int) -> timedelta:
+    """30 s, 1 min, 2 min, ... capped at 30 min (well under the broker's visibility timeout)."""
+    base = int(_option("NOTIFICATION_RETRY_BASE_SECONDS", 30))
+    return timedelta(seconds=min(base * 2 ** max(attempt - 1, 0), 30 * 60))
+
+
+# ---------------------------------------------------------------- masking personal data
+def mask_phone(phone: str) -> str:
+    """'0912000111' → '09******11': enough to tell numbers apart in a log, not enough to call."""
+    digits = "".join(ch for ch in phone or "" if ch.isdigit())
+    if len(digits) <= 4:
+        return "*" * len(digits)
+    return f"{digits[:2]}{'*' * (len(digits) - 4)}{digits[-2:]}"
+
+
+def mask_id_number(value: str) -> str:
+    value = value or ""
+    return f"{'*' * max(len(value) - 3, 0)}{value[-3:]}" if len(value) > 3 else "*" * len(value)
+
+
+def mask_email(address: str) -> str:
+    local, _, domain = (address or "").partition("@")
+    return f"{local[:1]}***@{domain}" if domain else "***"
+
+
+def masked_recipient(notification: Notification) -> str:
+    if notification.channel == NotificationChannel.SMS:
+        return mask_phone(notification.recipient)
+    return mask_email(notification.recipient)
+
+
+# ---------------------------------------------------------------- SMS backends (ONECUA_SMS_BACKEND)
+class ConsoleSMSBackend:
+    """Development backend: logs the message with the phone masked (a full number is never logged)."""
+
+    def send(self, *, phone: str, text: str, idempotency_key: str) -> None:
+        log.info("SMS to %s [%s]: %s", mask_phone(phone), idempotency_key, text)
+
+
+class LocmemSMSBackend:
+    """Test backend: keeps messages in `LocmemSMSBackend.outbox` (phone, text, idempotency_key)."""
+
+    outbox: list[tuple[str, str, str]] = []
+
+    def send(self, *, phone: str, text: str, idempotency_key: str) -> None:
+        type(self).outbox.append((phone, text, idempotency_key))
+
+
+def sms_backend():
+    path = getattr(settings, "ONECUA_SMS_BACKEND", "dossiers.notifications.ConsoleSMSBackend")
+    return import_string(path)()
+
+
+# ---------------------------------------------------------------- content
+def _ascii(text: str) -> str:
+    """SMS without diacritics (one GSM-7 segment holds 160 characters, a Unicode one only 70)."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    return "".join(ch for ch in unicodedata.normalize("NFD", text) if unicodedata.category(ch) != "Mn")
+
+
+@dataclass
+class Message:
+    kind: str
+    subject: str
+    lines: list[str]
+    sms: str
+    extra: dict = field(default_factory=dict)
+
+
+def _salutation(dossier: Dossier) -> str:
+    return f"Kính gửi {dossier.applicant_name}," if dossier.applicant_is_organisation else (
+        f"Kính gửi Ông/Bà {dossier.applicant_name},")
+
+
+def _applicant_body(dossier: Dossier, lines: list[str]) -> str:
+    province = settings.ONECUA.get("PROVINCE_NAME", "")
+    parts = [
+        _salutation(dossier),
+        "",
+        *lines,
+        "",
+        f"Mã hồ sơ: {dossier.code}",
+        f"Thủ tục: {dossier.procedure.name}",
+        f"Nơi tiếp nhận: {dossier.receiving_agency.name}",
+        "",
+        f"Tra cứu tình trạng hồ sơ: {tracking_url(dossier)}",
+        "",
+        f"Thư này được gửi tự động từ Cổng dịch vụ công Một Cửa{' tỉnh ' + province if province else ''}; "
+        "xin Ông/Bà không trả lời thư này.",
+    ]
+    return "\n".join(parts)
+
+
+def applicant_message(dossier: Dossier, action: str, *, old_appointment: datetime | None = None) -> Message | None:
+    """What the applicant is told after `action`, or None when the action concerns only the staff."""
+    code = dossier.code
+    reason = dossier.decision_reason
+    if action == "receive":
+        return Message("received", f"Hồ sơ {code} đã được tiếp nhận", [
+            f"Hồ sơ của Ông/Bà đã được tiếp nhận lúc {vn_datetime(dossier.received_at)}.",
+            f"Thời gian hẹn trả kết quả: {vn_datetime(dossier.appointment_at)}.",
+        ], f"HS {code} da duoc tiep nhan, hen tra ket qua {vn_short_datetime(dossier.appointment_at)}.")
+    if action == "request_supplement":
+        request = dossier.supplement_requests.order_by("-requested_at", "-id").first()
+        items = list(request.items) if request else []
+        lines = ["Hồ sơ của Ông/Bà cần được bổ sung, hoàn thiện các nội dung sau:"]
+        lines += [f"  - {item}" for item in items]
+        if request and request.reason:
+            lines.append(f"Lý do: {request.reason}")
+        lines.append("Đề nghị Ông/Bà bổ sung đầy đủ một lần để hồ sơ được tiếp tục giải quyết.")
+        return Message("supplement_requested", f"Hồ sơ {code} cần bổ sung, hoàn thiện", lines,
+                       f"HS {code} can bo sung: {'; '.join(items)}.")
+    if action == "apologise":
+        apology = dossier.apology
+        return Message("apology", f"Thư xin lỗi và hẹn lại ngày trả kết quả hồ sơ {code}", [
+            "Cơ quan giải quyết chân thành xin lỗi Ông/Bà vì hồ sơ chưa thể có kết quả đúng hẹn.",
+            f"Lý do: {apology.reason}",
+            f"Thời gian hẹn trả kết quả mới: {vn_datetime(apology.new_appointment_at)}.",
+        ], f"Xin loi: HS {code} cham tra ket qua, hen lai {vn_short_datetime(apology.new_appointment_at)}.")
+    if action in ("approve", "decline"):
+        outcome = "được giải quyết" if action == "approve" else "có văn bản trả lời không giải quyết"
+        return Message("resolved", f"Hồ sơ {code} đã có kết quả", [
+            f"Hồ sơ của Ông/Bà đã {outcome}.",
+            f"Mời Ông/Bà nhận kết quả tại {dossier.receiving_agency.name} hoặc theo hình thức đã đăng ký.",
+        ], f"HS {code} da co ket qua, moi nhan tai {dossier.receiving_agency.name}.")
+    if action == "return_result":
+        delivery = dossier.get_result_delivery_display()
+        return Message("returned", f"Hồ sơ {code} đã trả kết quả", [
+            f"Kết quả giải quyết hồ sơ đã được trả cho Ông/Bà lúc {vn_datetime(dossier.returned_at)}"
+            + (f" ({delivery})." if delivery else "."),
+            "Mời Ông/Bà đánh giá mức độ hài lòng về việc giải quyết hồ sơ.",
+        ], f"HS {code} da tra ket qua.")
+    if action == "refuse":
+        return Message("refused", f"Hồ sơ {code} không được tiếp nhận", [
+            "Hồ sơ của Ông/Bà không được tiếp nhận giải quyết.", f"Lý do: {reason}",
+        ], f"HS {code} khong duoc tiep nhan. Ly do: {reason}")
+    if action == "withdraw":
+        return Message("withdrawn", f"Hồ sơ {code} đã được rút", [
+            f"Hồ sơ đã được rút theo đề nghị của Ông/Bà lúc {vn_datetime(dossier.finished_at)}.",
+        ], f"HS {code} da duoc rut theo de nghi.")
+    if action == "stop":
+        return Message("stopped", f"Hồ sơ {code} bị dừng giải quyết", [
+            "Cơ quan có thẩm quyền đã dừng giải quyết hồ sơ của Ông/Bà.", f"Lý do: {reason}",
+        ], f"HS {code} bi dung giai quyet. Ly do: {reason}")
+    if action == "appointment_moved":
+        return Message("appointment_moved", f"Hồ sơ {code}: thay đổi thời gian hẹn trả kết quả", [
+            "Do lịch làm việc của cơ quan nhà nước thay đổi, thời gian hẹn trả kết quả hồ sơ của Ông/Bà "
+            "được điều chỉnh:",
+            f"  - Thời gian hẹn cũ: {vn_datetime(old_appointment)}",
+            f"  - Thời gian hẹn mới: {vn_datetime(dossier.appointment_at)}",
+        ], f"HS {code} doi lich hen tra ket qua sang {vn_short_datetime(dossier.appointment_at)}.")
+    return None
+
+
+def _applicant_rows(dossier: Dossier, message: Message, key: str) -> list[Notification]:
+    rows = []
+    url = tracking_url(dossier)
+    if dossier.applicant_email:
+        rows.append(Notification(
+            idempotency_key=f"{key}:email", kind=message.kind, channel=NotificationChannel.EMAIL,
+            recipient=dossier.applicant_email, dossier=dossier, agency_id=dossier.receiving_agency_id,
+            subject=f"[Một Cửa] {message.subject}"[:255], body=_applicant_body(dossier, message.lines)))
+    if dossier.applicant_phone:
+        rows.append(Notification(
+            idempotency_key=f"{key}:sms", kind=message.kind, channel=NotificationChannel.SMS,
+            recipient=dossier.applicant_phone, dossier=dossier, agency_id=dossier.receiving_agency_id,
+            body=_ascii(f"Mot Cua: {message.sms} Tra cuu: {url}")))
+    return rows
+
+
+# ---------------------------------------------------------------- writing the outbox (inside a transaction)
+def enqueue(dossier: Dossier, action: str, *, event=None) -> list[Notification]:
+    """Write the applicant's notifications for `action` (call inside the action's transaction, after the event
+    row); the send tasks are enqueued once the transaction commits."""
+    with translation.override("vi"):
+        message = applicant_message(dossier, action)
+        if message is None:
+            return []
+        key = f"{message.kind}:{dossier.pk}:{event.pk if event is not None else dossier.version}"
+        rows = _applicant_rows(dossier, message, key)
+    return _save(rows)
+
+
+def appointment_moved_rows(dossier: Dossier, *, old_appointment: datetime) -> list[Notification]:
+    with translation.override("vi"):
+        message = applicant_message(dossier, "appointment_moved", old_appointment=old_appointment)
+        # A run that moves nothing writes nothing, so the key needs no determinism beyond "this move".
+        key = f"{message.kind}:{dossier.pk}:{dossier.appointment_at:%Y%m%dT%H%M}:{uuid.uuid4().hex[:12]}"
+        return _applicant_rows(dossier, message, key)
+
+
+def enqueue_appointment_moved(dossier: Dossier, *, old_appointment: datetime) -> list[Notification]:
+    """The recomputation moved the appointment: tell the applicant (inside the recomputation's transaction)."""
+    return _save(appointment_moved_rows(dossier, old_appointment=old_appointment), new_keys=True)
+
+
+def save_new(rows: list[Notification]) -> list[Notification]:
+    """Insert rows whose keys are known to be new (random part) and dispatch them after commit."""
+    return _save(rows, new_keys=True)
+
+
+def _save(rows: list[Notification], *, new_keys: bool = False) -> list[Notification]:
+    """Insert rows (an idempotency key already present is skipped) and dispatch the new ones after commit."""
+    if not rows:
+        return []
+    existing = set() if new_keys else set(
+        Notification.objects.filter(idempotency_key__in=[r.idempotency_key for r in rows])
+        .values_list("idempotency_key", flat=True))
+    fresh = [r for r in rows if r.idempotency_key not in existing]
+    if not fresh:
+        return []
+    Notification.objects.bulk_create(fresh, ignore_conflicts=True)
+    keys = [r.idempotency_key for r in fresh]
+    transaction.on_commit(lambda: dispatch_keys(keys))
+    return fresh
+
+
+def dispatch_keys(keys: list[str]) -> int:
+    ids = list(Notification.objects.filter(idempotency_key__in=keys, status=NotificationStatus.PENDING)
+               .values_list("pk", flat=True))
+    return dispatch(ids)
+
+
+def dispatch(ids) -> int:
+    """Enqueue send tasks (one row, or batches). A broker failure is logged and the rows stay pending for `requeue`."""
+    from .tasks import send_notification, send_notifications
+
+    ids = list(ids)
+    if not ids:
+        return 0
+    sent = 0
+    try:
+        if len(ids) == 1:
+            send_notification.delay(ids[0])
+            sent = 1
+        else:
+            # Thousands of rows (a recomputation, a sweep, a re-queue) travel as a few batch tasks.
+            size = int(_option("NOTIFICATION_BATCH_SIZE", 50))
+            with send_notifications.app.producer_or_acquire() as producer:
+                for start in range(0, len(ids), size):
+                    batch = ids[start:start + size]
+                    send_notifications.apply_async((batch,), producer=producer)
+                    sent += len(batch)
+    except Exception as exc:  # noqa: BLE001 - the rows are safe in the outbox; requeue will enqueue them
+        log.warning("Could not enqueue %s notification(s) from id %s (%s: %s); they stay pending for the "
+                    "re-queue task", len(ids) - sent, ids[sent], type(exc).__name__, exc)
+    return sent
+
+
+# ---------------------------------------------------------------- delivering (the worker)
+def message_id(notification: Notification) -> str:
+    digest = hashlib.sha256(notification.idempotency_key.encode()).hexdigest()[:32]
+    domain = _option("MAIL_DOMAIN", "motcua.local")
+    return f"<{digest}.{notification.pk}@{domain}>"
+
+
+def _deliver_now(notification: Notification) -> None:
+    if notification.channel == NotificationChannel.EMAIL:
+        EmailMessage(
+            subject=notification.subject,
+            body=notification.body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[notification.recipient],
+            headers={"Message-ID": message_id(notification),
+                     "X-Onecua-Idempotency-Key": notification.idempotency_key},
+        ).send(fail_silently=False)
+    else:
+        sms_backend().send(phone=notification.recipient, text=notification.body,
+                           idempotency_key=notification.idempotency_key)
+
+
+def claim(notification_id: int) -> uuid.UUID | None:
+    """Take the row for sending; None if it is sent, failed, not yet due, or someone else holds its lease."""
+    now = timezone.now()
+    token = uuid.uuid4()
+    claimable = (Q(status=NotificationStatus.PENDING, next_attempt_at__lte=now)
+                 | Q(status=NotificationStatus.SENDING, claimed_at__lt=now - timedelta(seconds=lease_seconds())))
+    won = Notification.objects.filter(claimable, pk=notification_id).update(
+        status=NotificationStatus.SENDING, claim_token=token, claimed_at=now, attempts=F("attempts") + 1)
+    return token if won else None
+
+
+@dataclass
+class Delivery:
+    outcome: str  # "sent", "skipped", "retry", "failed"
+    retry_in: timedelta | None = None
+
+
+def deliver(notification_id: int) -> Delivery:
+    """Claim, send, mark. Safe to call any number of times, concurrently, for the same row."""
+    token = claim(notification_id)
+    if token is None:
+        return Delivery("skipped")
+    notification = Notification.objects.get(pk=notification_id)
+    try:
+        _deliver_now(notification)
+    except Exception as exc:  # noqa: BLE001 - any backend failure is recorded on the row and retried
+        final = notification.attempts >= max_attempts()
+        wait = backoff(notification.attempts)
+        Notification.objects.filter(pk=notification_id, claim_token=token).update(
+            status=NotificationStatus.FAILED if final else NotificationStatus.PENDING,
+            claim_token=None, claimed_at=None, next_attempt_at=timezone.now() + wait,
+            last_error=f"{type(exc).__name__}: {exc}"[:2000])
+        log.warning("Notification %s (%s to %s) failed, attempt %s: %s", notification.pk, notification.channel,
+                    masked_recipient(notification), notification.attempts, type(exc).__name__)
+        return Delivery("failed") if final else Delivery("retry", wait)
+    marked = Notification.objects.filter(
+        pk=notification_id, claim_token=token, status=NotificationStatus.SENDING
+    ).update(status=NotificationStatus.SENT, sent_at=timezone.now(), deliveries=F("deliveries") + 1, last_error="")
+    if not marked:
+        # Our lease expired and someone else re-claimed the row: the recipient may get two copies (same
+        # Message-ID). Count it so the outbox page shows it.
+        Notification.objects.filter(pk=notification_id).update(deliveries=F("deliveries") + 1)
+        log.error("Notification %s delivered after its lease expired: possible duplicate", notification_id)
+    return Delivery("sent")
+
+
+def requeue(*, older_than: timedelta | None = None, limit: int = 5000) -> int:
+    """Enqueue rows never sent: pending and due (older than a grace period, so rows whose after-commit
+    enqueue is still in flight are left to it), and `sending` rows whose lease expired without a `sent` mark."""
+    now = timezone.now()
+    if older_than is None:
+        older_than = timedelta(seconds=int(_option("NOTIFICATION_REQUEUE_GRACE_SECONDS", 60)))
+    waiting = (Q(status=NotificationStatus.PENDING, next_attempt_at__lte=now, created_at__lte=now - older_than)
+               | Q(status=NotificationStatus.SENDING, claimed_at__lt=now - timedelta(seconds=lease_seconds())))
+    ids = list(Notification.objects.filter(waiting).order_by("next_attempt_at", "pk")
+               .values_list("pk", flat=True)[:limit])
+    return dispatch(ids)
+
+
+# ---------------------------------------------------------------- the outbox page (staff)
+OUTBOX_ROLES = {Role.ADMIN, Role.CLERK}
+
+
+def outbox_agency_ids(*, user) -> set[int]:
+    """Agencies whose outbox the user may see: where they are a clerk, and (admins) the subtree they manage."""
+    from accounts.selectors import memberships_of
+
+    from .selectors import agency_subtree_ids
+
+    memberships = [m for m in memberships_of(user=user) if m.role in OUTBOX_ROLES]
+    clerk = {m.agency_id for m in memberships if m.role == Role.CLERK}
+    admin = {m.agency_id for m in memberships if m.role == Role.ADMIN}
+    return clerk | (agency_subtree_ids(admin) if admin else set())
+
+
+def outbox_for(*, user, status: str | None = None) -> QuerySet[Notification]:
+    agencies = outbox_agency_ids(user=user)
+    qs = Notification.objects.filter(agency_id__in=agencies).select_related("dossier", "agency")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at", "-id")
+
+
+def notification_retry(*, notification: Notification, actor) -> Notification:
+    """Staff ask for another attempt now: only a failed or waiting row, never one already sent."""
+    if notification.agency_id not in outbox_agency_ids(user=actor):
+        raise ActionForbidden("Bạn không có quyền gửi lại thông báo này.")
+    with transaction.atomic():
+        changed = Notification.objects.filter(
+            pk=notification.pk, status__in=[NotificationStatus.FAILED, NotificationStatus.PENDING]
+        ).update(status=NotificationStatus.PENDING, attempts=0, next_attempt_at=timezone.now())
+        if not changed:
+            raise TransitionRefused("Thông báo này đã được gửi hoặc đang được gửi; không thể gửi lại.")
+        pk = notification.pk
+        transaction.on_commit(lambda: dispatch([pk]))
+    notification.refresh_from_db()
+    return notification
+
+
+# ---------------------------------------------------------------- deadline sweep (officers)
+ACTIVE_STATES = [State.RECEIVED, State.PROCESSING]  # the clock runs; paused dossiers are not at risk
+
+
+@dataclass
+class SweepSummary:
+    digests: int = 0
+    apology_prompts: int = 0
+
+
+def _staff_row(*, key: str, kind: str, user, agency_id: int, subject: str, lines: list[str],
+               dossier=None) -> Notification:
+    return Notification(
+        idempotency_key=key, kind=kind, channel=NotificationChannel.EMAIL, recipient=user.email,
+        recipient_user=user, agency_id=agency_id, dossier=dossier, subject=f"[Một Cửa] {subject}"[:255],
+        body="\n".join([f"Kính gửi {user.display_name},", "", *lines, "",
+                        "Thư này được gửi tự động từ hệ thống Một Cửa."]))
+
+
+def deadline_sweep(*, now: datetime | None = None) -> SweepSummary:
+    """Once a day per officer (the hourly runs after the first find the rows already written): a digest of
+    dossiers due today and overdue. One working day before the last moment an apology may be issued, the
+    handling officer (or, unassigned, the agency's leaders) is prompted to issue it. Idempotent by key."""
+    now = now or timezone.now()
+    today = worktime.to_local(now).date()
+    tomorrow = datetime.combine(today + timedelta(days=1), time(0), tzinfo=worktime.TZ)
+    summary = SweepSummary()
+    calendars: dict[int, object] = {}
+
+    def calendar_of(agency):
+        if agency.pk not in calendars:
+            calendars[agency.pk] = build_calendar(agency=agency)
+        return calendars[agency.pk]
+
+    due = list(Dossier.objects.filter(state__in=ACTIVE_STATES, due_at__lt=tomorrow)
+               .select_related("handling_agency", "procedure").order_by("due_at", "pk"))
+    by_agency: dict[int, list[Dossier]] = {}
+    for d in due:
+        by_agency.setdefault(d.handling_agency_id, []).append(d)
+    staff = (StaffMembership.objects.filter(agency_id__in=by_agency, role__in=[Role.OFFICER, Role.LEADER],
+                                            is_active=True).exclude(user__email="")
+             .select_related("user", "agency"))
+    rows = []
+    with translation.override("vi"):
+        for m in staff:
+            if not calendar_of(m.agency).is_working_day(today):
+                continue
+            mine = [d for d in by_agency[m.agency_id]
+                    if m.role == Role.LEADER or d.assigned_officer_id == m.user_id]
+            if not mine:
+                continue
+            overdue = [d for d in mine if d.due_at <= now]
+            today_list = [d for d in mine if d.due_at > now]
+            lines = [f"Tình hình hồ sơ tại {m.agency.name} ngày {today:%d/%m/%Y}:", ""]
+            if overdue:
+                lines.append(f"Quá hạn ({len(overdue)}):")
+                lines += [f"  - {d.code} – {d.procedure.name} – hạn {vn_short_datetime(d.due_at)}" for d in overdue]
+            if today_list:
+                lines.append(f"Đến hạn hôm nay ({len(today_list)}):")
+                lines += [f"  - {d.code} – {d.procedure.name} – hạn {vn_short_datetime(d.due_at)}"
+                          for d in today_list]
+            rows.append(_staff_row(
+                key=f"digest:{m.user_id}:{m.agency_id}:{m.role}:{today:%Y%m%d}", kind="digest", user=m.user,
+                agency_id=m.agency_id, subject=f"Hồ sơ đến hạn và quá hạn ngày {today:%d/%m/%Y}", lines=lines))
+
+        lead_days = settings.ONECUA["APOLOGY_MIN_LEAD_WORKING_DAYS"]
+        at_risk = (Dossier.objects.filter(state__in=ACTIVE_STATES, apology__isnull=True, due_at__gt=now,
+                                          due_at__lt=now + timedelta(days=7 * (lead_days + 2)))
+                   .select_related("receiving_agency", "handling_agency", "assigned_officer", "procedure"))
+        leaders: dict[int, list] = {}
+        for d in at_risk:
+            cal = calendar_of(d.receiving_agency)
+            remaining = worktime.working_time_between(cal, now, d.due_at)
+            lead = timedelta(seconds=cal.seconds_per_day * lead_days)
+            if not (lead <= remaining <= lead + timedelta(seconds=cal.seconds_per_day)):
+                continue
+            if d.assigned_officer_id and d.assigned_officer.email:
+                recipients = [d.assigned_officer]
+            else:
+                if d.handling_agency_id not in leaders:
+                    leaders[d.handling_agency_id] = [
+                        m.user for m in StaffMembership.objects.filter(
+                            agency_id=d.handling_agency_id, role=Role.LEADER, is_active=True
+                        ).exclude(user__email="").select_related("user")]
+                recipients = leaders[d.handling_agency_id]
+            for user in recipients:
+                rows.append(_staff_row(
+                    key=f"apology-prompt:{d.pk}:{d.due_at:%Y%m%dT%H%M}:{user.pk}", kind="apology_prompt",
+                    user=user, agency_id=d.handling_agency_id, dossier=d,
+                    subject=f"Hồ sơ {d.code} có nguy cơ trễ hạn: lập phiếu xin lỗi (mẫu 04)",
+                    lines=[f"Hồ sơ {d.code} ({d.procedure.name}) có hạn giải quyết {vn_datetime(d.due_at)}.",
+                           f"Nếu không kịp giải quyết, phiếu xin lỗi và hẹn lại phải được lập chậm nhất "
+                           f"{lead_days} ngày làm việc trước hạn giải quyết."]))
+    with transaction.atomic():
+        created = _save(rows)
+    summary.digests = sum(1 for r in created if r.kind == "digest")
+    summary.apology_prompts = sum(1 for r in created if r.kind == "apology_prompt")
+    log.info("Deadline sweep: %s digests, %s apology prompts", summary.digests, summary.apology_prompts)
+    return summary

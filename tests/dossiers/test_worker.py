@@ -1,0 +1,186 @@
+"""The outbox with a real Celery worker on a real Redis broker (db 15, or TEST_REDIS_URL).
+
+The worker runs in this process (celery.contrib.testing.worker, solo pool in a thread), so the locmem e-mail
+backend's `mail.outbox` sees what it sends, and it reads the rows this test committed (transaction=True).
+"""
+
+import os
+import time
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.core import mail
+from django.db import connection
+from django.utils import timezone
+
+from dossiers import notifications, services
+from dossiers.models import Dossier, Notification, NotificationStatus
+from dossiers.tasks import requeue_notifications
+from onecua.celery import app
+from tests.dossiers.conftest import fresh
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+CLOSED_PORT_URL = "redis://127.0.0.1:1/15"
+EMAIL = "nguoi.nop@example.vn"
+
+
+def _redis_reachable() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
+    except Exception:  # noqa: BLE001 - any failure means: skip
+        return False
+
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not _redis_reachable(), reason=f"Redis is not reachable at {REDIS_URL} (CI has Redis)"),
+]
+
+
+def use_broker(url: str | None) -> None:
+    """Point the Celery app at `url` (None: back to eager), dropping pooled connections to the old broker."""
+    app.conf.broker_url = url or ""
+    app.conf.task_always_eager = url is None
+    from kombu import pools
+
+    app._pool = None
+    app.amqp._producer_pool = None
+    pools.reset()  # kombu keeps connection and producer pools per URL, process-wide
+
+
+@pytest.fixture
+def broker():
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()  # the test database only, never FLUSHALL
+    saved = (app.conf.broker_url, app.conf.task_always_eager)
+    use_broker(REDIS_URL)
+    yield
+    use_broker(saved[0] or None)
+    app.conf.task_always_eager = saved[1]
+
+
+@contextmanager
+def worker():
+    with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=30):
+        yield
+
+
+def wait_until(condition, timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def submitted_with_email(world) -> Dossier:
+    dossier = world.submitted()
+    Dossier.objects.filter(pk=dossier.pk).update(applicant_email=EMAIL)
+    return fresh(dossier)
+
+
+def sent(dossier) -> bool:
+    return not Notification.objects.filter(dossier=dossier).exclude(status=NotificationStatus.SENT).exists()
+
+
+def test_a_state_change_produces_exactly_one_email_through_the_worker(world, broker, settings):
+    settings.ONECUA_SMS_BACKEND = "dossiers.notifications.LocmemSMSBackend"
+    mail.outbox = []
+    dossier = submitted_with_email(world)
+    with worker():
+        services.dossier_receive(dossier=dossier, actor=world.user("clerk@desk"))
+        assert wait_until(lambda: sent(dossier))
+        # Extra re-queues and a stray duplicate task change nothing.
+        row = Notification.objects.get(dossier=dossier, channel="email")
+        requeue_notifications.delay(0)
+        notifications.dispatch([row.pk])
+        time.sleep(0.5)  # let the worker drain what we just published
+    assert [m.to for m in mail.outbox] == [[EMAIL]]
+    assert "đã được tiếp nhận" in mail.outbox[0].subject
+    row.refresh_from_db()
+    assert row.deliveries == 1 and row.attempts == 1
+
+
+def test_a_broker_outage_at_commit_loses_nothing_and_sends_once(world, broker):
+    mail.outbox = []
+    dossier = submitted_with_email(world)
+    use_broker(CLOSED_PORT_URL)
+    began = time.monotonic()
+    received = services.dossier_receive(dossier=dossier, actor=world.user("clerk@desk"))
+    assert time.monotonic() - began < 10  # the request fails fast instead of hanging on the broker
+    assert fresh(received).state == "received"
+    row = Notification.objects.get(dossier=dossier, channel="email")
+    assert row.status == NotificationStatus.PENDING and row.attempts == 0
+    assert mail.outbox == []
+
+    use_broker(REDIS_URL)
+    with worker():
+        requeue_notifications.delay(0)
+        assert wait_until(lambda: sent(dossier))
+        requeue_notifications.delay(0)
+        time.sleep(0.5)
+    assert len(mail.outbox) == 1
+    row.refresh_from_db()
+    assert row.status == NotificationStatus.SENT and row.deliveries == 1
+
+
+def test_after_a_worker_died_mid_send_only_unmarked_rows_with_expired_leases_are_sent_again(world, broker, settings):
+    mail.outbox = []
+    lease = timedelta(seconds=settings.ONECUA["NOTIFICATION_LEASE_SECONDS"] + 1)
+    died_before_mark = submitted_with_email(world)
+    died_after_mark = submitted_with_email(world)
+    still_sending = submitted_with_email(world)
+    use_broker(CLOSED_PORT_URL)  # rows stay pending: we arrange their state by hand
+    for d in (died_before_mark, died_after_mark, still_sending):
+        services.dossier_receive(dossier=d, actor=world.user("clerk@desk"))
+    rows = {name: Notification.objects.get(dossier=d, channel="email") for name, d in
+            [("before", died_before_mark), ("after", died_after_mark), ("live", still_sending)]}
+    for row in rows.values():
+        assert notifications.claim(row.pk) is not None
+    old = timezone.now() - lease
+    Notification.objects.filter(pk=rows["before"].pk).update(claimed_at=old)
+    Notification.objects.filter(pk=rows["after"].pk).update(claimed_at=old, status=NotificationStatus.SENT,
+                                                             sent_at=old, deliveries=1)
+
+    use_broker(REDIS_URL)
+    with worker():
+        requeue_notifications.delay(0)
+        assert wait_until(lambda: Notification.objects.get(pk=rows["before"].pk).status == "sent")
+        requeue_notifications.delay(0)
+        time.sleep(0.5)
+    assert [m.to for m in mail.outbox] == [[EMAIL]]
+    assert mail.outbox[0].extra_headers["X-Onecua-Idempotency-Key"] == rows["before"].idempotency_key
+    assert Notification.objects.get(pk=rows["after"].pk).deliveries == 1
+    assert Notification.objects.get(pk=rows["live"].pk).status == NotificationStatus.SENDING
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks and real concurrency need PostgreSQL")
+def test_two_concurrent_sends_of_one_row_deliver_once(world, monkeypatch):
+    from tests.dossiers.test_concurrency import race, values
+
+    mail.outbox = []
+    dossier = submitted_with_email(world)
+    use_broker(CLOSED_PORT_URL)
+    try:
+        services.dossier_receive(dossier=dossier, actor=world.user("clerk@desk"))
+    finally:
+        use_broker(None)
+    row = Notification.objects.get(dossier=dossier, channel="email")
+    real = notifications._deliver_now
+
+    def slow(notification):
+        time.sleep(0.2)  # a slow SMTP server: the other thread arrives while this one is sending
+        real(notification)
+
+    monkeypatch.setattr(notifications, "_deliver_now", slow)
+    outcomes = values(race(8, lambda i, _: notifications.deliver(row.pk).outcome))
+    assert sorted(outcomes) == ["sent"] + ["skipped"] * 7
+    assert len(mail.outbox) == 1
+    row.refresh_from_db()
+    assert row.deliveries == 1 and row.attempts == 1
