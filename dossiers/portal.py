@@ -61,14 +61,12 @@ class DocumentSlot:
 
 def _document_slots(request, procedure: Procedure) -> tuple[list[DocumentSlot], bool]:
     slots, ok = [], True
-    total = 0
     for doc in procedure.documents.all():
         token = request.POST.get(f"kept_{doc.pk}", "") if request.method == "POST" else ""
         kept = _unpark(token) if token else None
         slot = DocumentSlot(doc, kept, token if kept else "")
         uploaded = request.FILES.get(f"file_{doc.pk}")
         if uploaded:
-            total += 1
             try:
                 slot.token = _park(uploaded)
                 slot.kept = _unpark(slot.token)
@@ -77,8 +75,6 @@ def _document_slots(request, procedure: Procedure) -> tuple[list[DocumentSlot], 
         if request.method == "POST" and doc.mandatory and not slot.kept and not slot.error:
             slot.error, ok = _("Giấy tờ này là bắt buộc: hãy đính kèm tệp PDF, JPEG hoặc PNG."), False
         slots.append(slot)
-    if total > settings.ONECUA["MAX_FILES_PER_DOSSIER"]:
-        ok = False
     return slots, ok
 
 
@@ -232,8 +228,12 @@ def answer_supplement(request, code: str):
     form = AnswerSupplementForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         files = request.FILES.getlist("files")
+        limit = settings.ONECUA["MAX_FILES_PER_SUPPLEMENT"]
         if not files:
             form.add_error(None, _("Hãy đính kèm ít nhất một tệp giấy tờ bổ sung."))
+        elif len(files) > limit:
+            form.add_error(None, _("Bạn chọn %(n)s tệp; mỗi lần bổ sung được gửi tối đa %(limit)s tệp.")
+                           % {"n": len(files), "limit": limit})
         else:
             try:
                 with transaction.atomic():

@@ -171,6 +171,7 @@ ONECUA = {
     "PUBLIC_BASE_URL": env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000"),
     "MAX_UPLOAD_BYTES": env.int("MAX_UPLOAD_BYTES", default=10 * 1024 * 1024),
     "MAX_FILES_PER_DOSSIER": env.int("MAX_FILES_PER_DOSSIER", default=30),
+    "MAX_FILES_PER_SUPPLEMENT": env.int("MAX_FILES_PER_SUPPLEMENT", default=10),
     "ALLOWED_UPLOAD_TYPES": env.list("ALLOWED_UPLOAD_TYPES", default=["application/pdf", "image/jpeg", "image/png"]),
     "MAIL_DOMAIN": env("MAIL_DOMAIN", default="motcua.local"),
     # Outbox: a claimed row is someone else's for this long (must exceed the send task's 90 s hard limit).

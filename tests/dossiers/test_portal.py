@@ -144,6 +144,17 @@ def test_answering_without_files_is_explained(client, world):
     assert fresh(dossier).state == State.SUPPLEMENT_REQUESTED
 
 
+def test_too_many_files_in_one_supplement_are_refused_with_the_limit(client, world, settings):
+    settings.ONECUA = {**settings.ONECUA, "MAX_FILES_PER_SUPPLEMENT": 2}
+    dossier = world.desk_supplement()
+    client.get(reverse("portal:track"), {"ma": dossier.code, "sdt": "0912000111"})
+    files = [upload(f"trang-{i}.pdf", PDF_BYTES) for i in range(3)]
+    response = client.post(reverse("portal:answer", args=[dossier.code]), {"note": "ba trang", "files": files})
+    assert response.status_code == 400
+    assert "tối đa 2 tệp" in response.content.decode() and "ba trang" in response.content.decode()
+    assert fresh(dossier).state == State.SUPPLEMENT_REQUESTED and not dossier.attachments.exists()
+
+
 def test_withdraw_needs_confirmation_then_issues_form_05(client, world):
     dossier = world.received()
     client.get(reverse("portal:track"), {"ma": dossier.code, "sdt": "0912000111"})
