@@ -106,8 +106,48 @@ def load_catalog():
     return report
 
 
+SAMPLE_APPLICANTS = [
+    ("Lê Thị Ngọc Ánh", "079203001111", "0912000111"),
+    ("Trần Văn Bình", "079203002222", "0912000222"),
+    ("Phạm Minh Châu", "079203003333", "0912000333"),
+    ("Huỳnh Thị Diệu", "079203004444", "0912000444"),
+]
+
+
+def load_sample_dossiers(agencies: dict[str, Agency]) -> int:
+    """A few dossiers in different states at the Long An desk, so every queue has something (once only)."""
+    from procedures.models import Procedure
+
+    from . import services
+    from .models import Channel, Dossier
+
+    desk = agencies["H61.22.10"]
+    if Dossier.objects.filter(receiving_agency=desk).exists():
+        return 0
+    clerk = User.objects.get(username="motcua.longan")
+    officer = User.objects.get(username="chuyenvien.longan")
+    procedure = Procedure.objects.get(national_code="1.004873")
+    required = [d.pk for d in procedure.documents.all()]
+    made = []
+    for name, id_number, phone in SAMPLE_APPLICANTS:
+        made.append(services.dossier_create(
+            procedure=procedure, receiving_agency=desk, channel=Channel.ONLINE, actor=services.APPLICANT,
+            applicant=services.ApplicantData(name=name, id_number=id_number, phone=phone,
+                                             address="Phường Long An, tỉnh Tây Ninh"),
+            provided_required_document_ids=required))
+    received = services.dossier_receive(dossier=made[1], actor=clerk)
+    processing = services.dossier_receive(dossier=made[2], actor=clerk)
+    processing = services.dossier_forward(dossier=processing, actor=clerk, to_agency=desk)
+    services.dossier_assign(dossier=processing, actor=User.objects.get(username="lanhdao.longan"), officer=officer)
+    paused = services.dossier_receive(dossier=made[3], actor=clerk)
+    paused = services.dossier_forward(dossier=paused, actor=clerk, to_agency=desk)
+    services.dossier_request_supplement(dossier=paused, actor=officer, items=["Bản sao giấy khai sinh"])
+    return len(made) if received else 0
+
+
 def load_demo() -> list[DemoLogin]:
     agencies = load_agencies()
     logins = load_users(agencies)
     load_catalog()
+    load_sample_dossiers(agencies)
     return logins

@@ -31,3 +31,8 @@ def test_demo_data_loads_idempotently_and_prints_the_logins(capsys):
     assert Agency.objects.filter(kind=AgencyKind.DISTRICT, valid_to__isnull=False).exists()
     assert set(StaffMembership.objects.values_list("role", flat=True)) == set(Role.values)
     assert User.objects.get(username="congdan").check_password("motcua@2026")
+    from dossiers.models import Dossier
+
+    states = set(Dossier.objects.values_list("state", flat=True))
+    assert {"submitted", "received", "processing", "supplement_requested"} <= states
+    assert Dossier.objects.count() == 4  # the second load added none
