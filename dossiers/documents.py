@@ -4,6 +4,7 @@ Fonts: Liberation Serif 2 (full Vietnamese coverage, SIL OFL) is vendored in sta
 @font-face, so WeasyPrint never falls back to another family in mid-word.
 """
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 
@@ -34,13 +35,17 @@ class RenderedForm:
     pdf: bytes
 
 
+@functools.lru_cache(maxsize=1)
+def _tracking_path() -> str:
+    try:
+        return reverse("portal:track")
+    except Exception:  # noqa: BLE001 - the portal may not be installed; the home page still helps
+        return "/"
+
+
 def tracking_url(dossier) -> str:
     base = settings.ONECUA.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
-    try:
-        path = reverse("portal:track")
-    except Exception:  # noqa: BLE001 - the portal may not be installed; the home page still helps
-        path = "/"
-    return f"{base}{path}?ma={dossier.code}"
+    return f"{base}{_tracking_path()}?ma={dossier.code}"
 
 
 def qr_data_uri(text: str) -> str:
