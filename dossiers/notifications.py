@@ -244,7 +244,8 @@ def enqueue(dossier: Dossier, action: str, *, event=None) -> list[Notification]:
             return []
         key = f"{message.kind}:{dossier.pk}:{event.pk if event is not None else dossier.version}"
         rows = _applicant_rows(dossier, message, key)
-    return _save(rows)
+    # An event's id is never reused, so keys built on it are new: no need to look for existing rows.
+    return _save(rows, new_keys=event is not None)
 
 
 def appointment_moved_rows(dossier: Dossier, *, old_appointment: datetime) -> list[Notification]:

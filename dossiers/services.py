@@ -108,7 +108,8 @@ def _run(*, dossier: Dossier, actor, action: str, transition: str, permission: s
     now = timezone.now()
     with transaction.atomic():
         try:
-            locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
+            locked = (Dossier.objects.select_for_update(of=("self",))
+                      .select_related("procedure", "receiving_agency").get(pk=dossier.pk))
         except Dossier.DoesNotExist:
             raise TransitionRefused(_("Hồ sơ không còn tồn tại.")) from None
         # The caller's copy is what the actor saw: any later change (even one keeping the state) is a conflict.
@@ -230,13 +231,14 @@ def dossier_create(*, procedure: Procedure, receiving_agency: Agency, channel: i
 def dossier_receive(*, dossier: Dossier, actor, expected_version: int | None = None,
                     provided_document_ids: Iterable[int] | None = None) -> Dossier:
     def change(d: Dossier, now):
+        documents = list(d.documents.all())
         if provided_document_ids is not None:
             ids = set(provided_document_ids)
-            for doc in d.documents.all():
+            for doc in documents:
                 if doc.provided != (doc.pk in ids):
                     doc.provided = doc.pk in ids
                     doc.save(update_fields=["provided"])
-        missing = [doc.name for doc in d.documents.all() if doc.mandatory and not doc.provided]
+        missing = [doc.name for doc in documents if doc.mandatory and not doc.provided]
         if missing:
             raise InvalidInput(
                 _("Chưa thể tiếp nhận: còn thiếu giấy tờ bắt buộc: %(items)s. Hãy yêu cầu bổ sung (mẫu 02).")
