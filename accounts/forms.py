@@ -1,6 +1,10 @@
+import hashlib
+
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
 from .models import User
@@ -16,6 +20,31 @@ class LoginForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("Tên đăng nhập, thư điện tử hoặc số điện thoại")
         self.fields["password"].label = _("Mật khẩu")
+
+    def _throttle_key(self) -> str:
+        login = (self.data.get("username") or "").strip().lower()
+        ip = self.request.META.get("REMOTE_ADDR", "") if self.request is not None else ""
+        digest = hashlib.sha256(f"{login}|{ip}".encode()).hexdigest()  # no personal data in cache keys
+        return f"login-failures:{digest}"
+
+    def clean(self):
+        limit = settings.ONECUA["LOGIN_FAILURES_ALLOWED"]
+        key = self._throttle_key()
+        if cache.get(key, 0) >= limit:
+            raise forms.ValidationError(
+                _("Bạn đã đăng nhập sai %(n)s lần. Vì an toàn, hãy thử lại sau %(minutes)s phút.")
+                % {"n": limit, "minutes": settings.ONECUA["LOGIN_LOCKOUT_MINUTES"]},
+                code="throttled",
+            )
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            cache.add(key, 0, timeout=settings.ONECUA["LOGIN_LOCKOUT_MINUTES"] * 60)
+            try:
+                cache.incr(key)
+            except ValueError:
+                cache.set(key, 1, timeout=settings.ONECUA["LOGIN_LOCKOUT_MINUTES"] * 60)
+            raise
 
 
 class RegisterForm(forms.Form):

@@ -71,6 +71,9 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=0))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Rate limits (tracking, login) live in the cache: use a shared one (e.g. Redis) with several web processes.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.EmailOrPhoneBackend"]
 AUTH_PASSWORD_VALIDATORS = [
@@ -167,6 +170,8 @@ ONECUA = {
     # An apology (form 04) must be issued at least this many working days before the due time.
     "APOLOGY_MIN_LEAD_WORKING_DAYS": env.int("APOLOGY_MIN_LEAD_WORKING_DAYS", default=1),
     "PROCEDURE_PAGE_CONTEXT": ["dossiers.selectors.procedure_page_context"],
+    "LOGIN_FAILURES_ALLOWED": env.int("LOGIN_FAILURES_ALLOWED", default=5),
+    "LOGIN_LOCKOUT_MINUTES": env.int("LOGIN_LOCKOUT_MINUTES", default=15),
     "TRACK_LOOKUPS_PER_10_MIN": env.int("TRACK_LOOKUPS_PER_10_MIN", default=30),
     "PUBLIC_BASE_URL": env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000"),
     "MAX_UPLOAD_BYTES": env.int("MAX_UPLOAD_BYTES", default=10 * 1024 * 1024),

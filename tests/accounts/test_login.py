@@ -34,3 +34,20 @@ def test_english_is_available(client):
     body = client.get(reverse("accounts:login")).content.decode()
     assert 'lang="en"' in body
     assert "Password" in body
+
+
+def test_repeated_wrong_passwords_are_throttled_even_with_the_right_one(client, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.ONECUA = {**settings.ONECUA, "LOGIN_FAILURES_ALLOWED": 3}
+    UserFactory(username="motcua.test")
+    for _ in range(3):
+        client.post(reverse("accounts:login"), {"username": "motcua.test", "password": "sai"})
+    response = client.post(reverse("accounts:login"), {"username": "motcua.test", "password": "mat-khau-thu-123"})
+    assert response.status_code == 200
+    assert "thử lại sau 15 phút" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    cache.clear()
+    assert client.post(reverse("accounts:login"),
+                       {"username": "motcua.test", "password": "mat-khau-thu-123"}).status_code == 302
