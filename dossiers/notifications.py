@@ -22,7 +22,6 @@ Delivery guarantees (honestly: at-least-once, with duplicates made rare and dete
 
 import hashlib
 import logging
-import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -37,7 +36,8 @@ from django.utils.module_loading import import_string
 from accounts.models import Role, StaffMembership
 from procedures import worktime
 from procedures.calendars import build_calendar
-from procedures.formatting import vn_datetime, vn_short_datetime
+from procedures.formatting import mask_digits, vn_datetime, vn_short_datetime
+from procedures.text import strip_diacritics
 
 from .documents import tracking_url
 from .errors import ActionForbidden, TransitionRefused
@@ -73,10 +73,7 @@ def backoff(attempt: int) -> timedelta:
 # ---------------------------------------------------------------- masking personal data
 def mask_phone(phone: str) -> str:
     """'0912000111' → '09******11': enough to tell numbers apart in a log, not enough to call."""
-    digits = "".join(ch for ch in phone or "" if ch.isdigit())
-    if len(digits) <= 4:
-        return "*" * len(digits)
-    return f"{digits[:2]}{'*' * (len(digits) - 4)}{digits[-2:]}"
+    return mask_digits("".join(ch for ch in phone or "" if ch.isdigit()))
 
 
 def mask_id_number(value: str) -> str:
@@ -120,8 +117,7 @@ def sms_backend():
 # ---------------------------------------------------------------- content
 def _ascii(text: str) -> str:
     """SMS without diacritics (one GSM-7 segment holds 160 characters, a Unicode one only 70)."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    return "".join(ch for ch in unicodedata.normalize("NFD", text) if unicodedata.category(ch) != "Mn")
+    return strip_diacritics(text)
 
 
 @dataclass

@@ -6,11 +6,14 @@ import unicodedata
 _SPACES = re.compile(r"\s+")
 
 
+def strip_diacritics(text: str) -> str:
+    """'Đăng ký' → 'Dang ky' (case kept): for search folding and for SMS in one GSM-7 segment."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    return "".join(ch for ch in unicodedata.normalize("NFD", text) if unicodedata.category(ch) != "Mn")
+
+
 def fold(text: str) -> str:
     """'Đăng  ký KHAI SINH' → 'dang ky khai sinh'. Works the same on any database."""
     if not text:
         return ""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", text)
-    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
-    return _SPACES.sub(" ", stripped).strip().lower()
+    return _SPACES.sub(" ", strip_diacritics(text)).strip().lower()
