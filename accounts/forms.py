@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
 from .models import User
+from .validators import clean_phone
 
 
 class LoginForm(AuthenticationForm):
@@ -58,8 +59,6 @@ class RegisterForm(forms.Form):
         raw = self.cleaned_data["phone"]
         if not raw:
             return ""
-        from dossiers.workspace_forms import clean_phone
-
         phone = clean_phone(raw)
         if User.objects.filter(phone=phone).exists():
             raise forms.ValidationError(_("Số điện thoại này đã có tài khoản."))

@@ -16,7 +16,6 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -27,7 +26,7 @@ from .documents import render_dossier_form
 from .errors import DossierError, InvalidInput
 from .models import Channel, Dossier, State
 from .portal_forms import AnswerSupplementForm, ApplicantForm, TrackForm, WithdrawForm
-from .selectors import citizen_forms, citizen_timeline, find_tracked_dossier
+from .selectors import citizen_forms, citizen_timeline, find_tracked_dossier, next_step
 from .uploads import check_upload
 from .workspace import pdf_response
 
@@ -203,6 +202,7 @@ def tracked_dossier(request, code: str):
     context = {
         "dossier": dossier,
         "timeline": citizen_timeline(dossier=dossier),
+        "next_step": next_step(dossier),
         "forms": citizen_forms(dossier=dossier),
         "pending_request": dossier.supplement_requests.filter(answered_at__isnull=True).last()
         if dossier.state == State.SUPPLEMENT_REQUESTED else None,
@@ -287,6 +287,3 @@ def my_dossiers(request):
         "-submitted_at")
     return render(request, "portal/mine.html", {"dossiers": dossiers, "form": form})
 
-
-def tracking_link(dossier: Dossier) -> str:
-    return reverse("portal:track") + f"?ma={dossier.code}"

@@ -3,9 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.validators import ID_NUMBER_RE, clean_phone
 from procedures.models import Agency
-
-from .workspace_forms import ID_NUMBER_RE, clean_phone
 
 
 class ApplicantForm(forms.Form):

@@ -1,24 +1,13 @@
 """Forms of the staff workspace: desk intake and the action forms on a dossier's page."""
 
-import re
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
+from accounts.validators import ID_NUMBER_RE, clean_phone
 from procedures.models import Agency, Procedure
 
 from .models import Channel, Outcome, ResultDelivery
-
-ID_NUMBER_RE = re.compile(r"^(\d{12}|\d{10}(-\d{3})?)$")
-PHONE_RE = re.compile(r"^(0|\+84)(3|5|7|8|9)\d{8}$")
-
-
-def clean_phone(value: str) -> str:
-    phone = re.sub(r"[\s.\-]", "", value or "")
-    if not PHONE_RE.match(phone):
-        raise forms.ValidationError(_("Số điện thoại không hợp lệ: 10 chữ số bắt đầu bằng 03, 05, 07, 08 hoặc 09."))
-    return "0" + phone[3:] if phone.startswith("+84") else phone
 
 
 class IntakeForm(forms.Form):

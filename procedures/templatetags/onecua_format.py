@@ -22,9 +22,3 @@ def copy_kind_label(value: str) -> str:
 def masked(value: str) -> str:
     return formatting.mask_digits(value)
 
-
-@register.filter
-def next_step(dossier) -> str:
-    from dossiers.selectors import next_step as select_next_step
-
-    return select_next_step(dossier)
