@@ -56,10 +56,6 @@ def dossier_events(*, dossier: Dossier) -> QuerySet[DossierEvent]:
     return dossier.events.select_related("actor", "from_agency", "to_agency").order_by("at", "id")
 
 
-def national_status_code(dossier: Dossier) -> int:
-    return dossier.national_status_code
-
-
 # ---------------------------------------------------------------- staff queues
 from dataclasses import dataclass  # noqa: E402
 from datetime import datetime, time, timedelta  # noqa: E402

@@ -1,4 +1,6 @@
-"""Staff views of one dossier's records: its events and its attachments (access-checked downloads)."""
+"""Staff access to one dossier (shared by every staff view) and its records: events, attachment downloads."""
+
+import functools
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
@@ -10,25 +12,36 @@ from .models import Attachment, Dossier
 from .selectors import dossier_events, dossier_for_staff
 
 
-def _visible(request, pk: int) -> Dossier:
-    # The staff pages are for staff only; citizens follow their dossiers on the portal.
-    if not is_staff_member(user=request.user):
-        raise Http404
+def staff_required(view):
+    """Signed in and a staff member; anyone else gets 404 (citizens follow their dossiers on the portal)."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not is_staff_member(user=request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def visible_or_404(request, pk: int) -> Dossier:
+    """The dossier through the scoping selector, or 404 revealing nothing."""
     try:
         return dossier_for_staff(user=request.user, pk=pk)
     except Dossier.DoesNotExist as exc:
         raise Http404 from exc
 
 
-@login_required
+@staff_required
 def dossier_event_list(request, pk: int):
-    dossier = _visible(request, pk)
+    dossier = visible_or_404(request, pk)
     return render(request, "dossiers/_events.html", {"dossier": dossier, "events": dossier_events(dossier=dossier)})
 
 
-@login_required
+@staff_required
 def attachment_download(request, pk: int, attachment_pk: int):
-    dossier = _visible(request, pk)
+    dossier = visible_or_404(request, pk)
     try:
         attachment = dossier.attachments.get(pk=attachment_pk)
     except Attachment.DoesNotExist as exc:

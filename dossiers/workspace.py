@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,7 +13,7 @@ from django.views.decorators.http import require_POST
 from django_fsm import can_proceed
 
 from accounts.models import Role
-from accounts.selectors import is_staff_member, memberships_of
+from accounts.selectors import memberships_of
 from procedures.models import Agency
 from procedures.worktime import TZ
 
@@ -31,6 +30,7 @@ from .selectors import (
     staff_queues,
     tracking_book_dossiers,
 )
+from .views import staff_required, visible_or_404
 from .workspace_forms import (
     ApologyForm,
     AssignForm,
@@ -45,17 +45,6 @@ from .workspace_forms import (
 )
 
 PAGE_SIZE = 25
-
-
-def staff_required(view):
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not is_staff_member(user=request.user):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    return wrapped
 
 
 # ---------------------------------------------------------------- queues
@@ -167,8 +156,6 @@ def _possible(name: str, dossier: Dossier) -> bool:
         return dossier.state == State.SUPPLEMENT_REQUESTED
     if name == "apologise":
         return dossier.state in OPEN_STATES and not Apology.objects.filter(dossier=dossier).exists()
-    if name == "forward" and dossier.state == State.PROCESSING and dossier.proposed_outcome:
-        return True
     return can_proceed(getattr(dossier, action.transition))
 
 
@@ -221,13 +208,6 @@ def _perform(name: str, dossier: Dossier, user, data: dict, version: int | None)
     raise Http404
 
 
-def _visible_or_404(request, pk: int) -> Dossier:
-    try:
-        return dossier_for_staff(user=request.user, pk=pk)
-    except Dossier.DoesNotExist as exc:
-        raise Http404 from exc
-
-
 def render_detail(request, dossier: Dossier, *, bound: dict | None = None, status: int = 200):
     names = available_actions(user=request.user, dossier=dossier)
     forms = {name: (bound or {}).get(name) or _make_form(name, dossier) for name in names}
@@ -244,13 +224,13 @@ def render_detail(request, dossier: Dossier, *, bound: dict | None = None, statu
 
 @staff_required
 def dossier_detail(request, pk: int):
-    return render_detail(request, _visible_or_404(request, pk))
+    return render_detail(request, visible_or_404(request, pk))
 
 
 @staff_required
 @require_POST
 def dossier_action(request, pk: int, name: str):
-    dossier = _visible_or_404(request, pk)
+    dossier = visible_or_404(request, pk)
     if name not in ACTIONS:
         raise Http404
     form = _make_form(name, dossier, request.POST)
@@ -297,7 +277,7 @@ def pdf_response(rendered, *, inline: bool = True) -> HttpResponse:
 
 @staff_required
 def dossier_form_pdf(request, pk: int, number: str):
-    dossier = _visible_or_404(request, pk)
+    dossier = visible_or_404(request, pk)
     if number not in dict(printable_forms(dossier)):
         raise Http404
     return pdf_response(render_dossier_form(number, dossier))

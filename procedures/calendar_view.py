@@ -6,7 +6,6 @@ from datetime import date
 
 import holidays
 
-from .models import Agency
 from .worktime import WorkCalendar
 
 MONTH_NAMES = [f"Tháng {m}" for m in range(1, 13)]
@@ -50,7 +49,3 @@ def year_view(*, year: int, cal: WorkCalendar, exceptions: dict[date, str], note
 
 def days_off_list(months) -> list[DayCell]:
     return [c for m in months for w in m["weeks"] for c in w if c and c.css in {"holiday", "exception-off", "makeup", "exception-work"}]
-
-
-def province_choices():
-    return Agency.objects.filter(parent__isnull=True).order_by("name")
