@@ -1,12 +1,18 @@
 """Reads of dossiers. Every staff queryset starts from `dossiers_visible_to`, the one scoping selector."""
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import Role
 from accounts.selectors import memberships_of
 from procedures.models import Agency
+from procedures.worktime import TZ
 
-from .models import Dossier, DossierEvent
+from .documents import FORM_TITLES
+from .models import Apology, Channel, Dossier, DossierEvent, State
 
 # Roles that oversee a whole subtree of agencies (a province's inspector sees its communes).
 SUBTREE_ROLES = {Role.INSPECTOR, Role.ADMIN}
@@ -57,15 +63,6 @@ def dossier_events(*, dossier: Dossier) -> QuerySet[DossierEvent]:
 
 
 # ---------------------------------------------------------------- staff queues
-from dataclasses import dataclass  # noqa: E402
-from datetime import datetime, time, timedelta  # noqa: E402
-
-from django.db.models import Count, F  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from procedures.worktime import TZ  # noqa: E402
-
-from .models import Channel, State  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -229,9 +226,6 @@ def citizen_timeline(*, dossier: Dossier) -> list[tuple]:
 
 def citizen_forms(*, dossier: Dossier) -> list[tuple[str, str]]:
     """Forms issued to the applicant: receipt 01, supplement request 02, refusal 03, apology 04, stop notice 05."""
-    from .documents import FORM_TITLES
-    from .models import Apology
-
     numbers = []
     if dossier.received_at:
         numbers.append("01")

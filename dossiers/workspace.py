@@ -18,7 +18,7 @@ from procedures.models import Agency
 from procedures.worktime import TZ
 
 from . import permissions, services
-from .documents import render_dossier_form, render_tracking_book
+from .documents import FORM_TITLES, render_dossier_form, render_tracking_book
 from .errors import ActionForbidden, ConcurrentChange, DossierError
 from .models import OPEN_STATES, Apology, Dossier, State
 from .selectors import (
@@ -259,8 +259,6 @@ def dossier_action(request, pk: int, name: str):
 # ---------------------------------------------------------------- forms as PDF
 def printable_forms(dossier: Dossier) -> list[tuple[str, str]]:
     """The applicant's forms (01–05) plus the control sheet (06) once the dossier was received."""
-    from .documents import FORM_TITLES
-
     forms = citizen_forms(dossier=dossier)
     if dossier.received_at:
         forms.append(("06", FORM_TITLES["06"]))
