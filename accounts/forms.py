@@ -4,10 +4,10 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
 from .models import User
+from .ratelimit import count_hit, hits
 from .validators import clean_phone
 
 
@@ -31,7 +31,7 @@ class LoginForm(AuthenticationForm):
     def clean(self):
         limit = settings.ONECUA["LOGIN_FAILURES_ALLOWED"]
         key = self._throttle_key()
-        if cache.get(key, 0) >= limit:
+        if hits(key) >= limit:
             raise forms.ValidationError(
                 _("Bạn đã đăng nhập sai %(n)s lần. Vì an toàn, hãy thử lại sau %(minutes)s phút.")
                 % {"n": limit, "minutes": settings.ONECUA["LOGIN_LOCKOUT_MINUTES"]},
@@ -40,11 +40,7 @@ class LoginForm(AuthenticationForm):
         try:
             return super().clean()
         except forms.ValidationError:
-            cache.add(key, 0, timeout=settings.ONECUA["LOGIN_LOCKOUT_MINUTES"] * 60)
-            try:
-                cache.incr(key)
-            except ValueError:
-                cache.set(key, 1, timeout=settings.ONECUA["LOGIN_LOCKOUT_MINUTES"] * 60)
+            count_hit(key, window_seconds=settings.ONECUA["LOGIN_LOCKOUT_MINUTES"] * 60)
             raise
 
 

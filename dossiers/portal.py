@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.http import Http404
@@ -19,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.ratelimit import count_hit
 from procedures.models import Procedure
 
 from . import services
@@ -168,15 +168,8 @@ def _client_ip(request) -> str:
 
 
 def _rate_limited(request) -> bool:
-    key = f"portal-track:{_client_ip(request)}"
-    limit = settings.ONECUA["TRACK_LOOKUPS_PER_10_MIN"]
-    cache.add(key, 0, timeout=600)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=600)
-        count = 1
-    return count > limit
+    count = count_hit(f"portal-track:{_client_ip(request)}", window_seconds=600)
+    return count > settings.ONECUA["TRACK_LOOKUPS_PER_10_MIN"]
 
 
 def track(request):

@@ -17,6 +17,7 @@ from accounts.models import Role, StaffMembership
 from procedures import worktime
 from procedures.calendars import build_calendar
 from procedures.deadlines import DeadlineRule, compute_due
+from procedures.formatting import vn_short_datetime
 from procedures.models import Agency, Procedure
 
 from . import notifications, permissions
@@ -251,7 +252,7 @@ def dossier_receive(*, dossier: Dossier, actor, expected_version: int | None = N
         due = compute_due(rule=DeadlineRule.of(procedure), received_at=now, calendar=_calendar(d))
         d.received_at, d.clock_started_at, d.due_at, d.appointment_at = now, due.clock_start, due.due_at, due.due_at
         d.book_entry_no = next_book_entry(agency=d.receiving_agency, at=now)
-        return {"note": _("Hẹn trả: %(at)s") % {"at": f"{worktime.to_local(due.due_at):%H:%M %d/%m/%Y}"}}
+        return {"note": _("Hẹn trả: %(at)s") % {"at": vn_short_datetime(due.due_at)}}
 
     return _run(dossier=dossier, actor=actor, action="receive", transition="receive", permission="receive",
                 change=change, expected_version=expected_version)
@@ -493,7 +494,7 @@ def dossier_apologise(*, dossier: Dossier, actor, reason: str, new_appointment_a
         if worktime.working_time_between(cal, now, d.due_at) < lead:
             raise TransitionRefused(
                 _("Đã quá thời điểm lập phiếu xin lỗi: phải lập chậm nhất %(n)s ngày làm việc trước hạn giải quyết "
-                  "(%(due)s).") % {"n": lead_days, "due": f"{worktime.to_local(d.due_at):%H:%M %d/%m/%Y}"})
+                  "(%(due)s).") % {"n": lead_days, "due": vn_short_datetime(d.due_at)})
         if new_appointment_at <= d.appointment_at:
             raise InvalidInput(_("Ngày hẹn trả mới phải sau ngày hẹn trả hiện tại."))
         Apology.objects.create(dossier=d, reason=reason.strip(), original_appointment_at=d.appointment_at,
