@@ -135,14 +135,14 @@ def load_sample_dossiers(agencies: dict[str, Agency]) -> int:
             applicant=services.ApplicantData(name=name, id_number=id_number, phone=phone,
                                              address="Phường Long An, tỉnh Tây Ninh"),
             provided_required_document_ids=required))
-    received = services.dossier_receive(dossier=made[1], actor=clerk)
+    services.dossier_receive(dossier=made[1], actor=clerk)
     processing = services.dossier_receive(dossier=made[2], actor=clerk)
     processing = services.dossier_forward(dossier=processing, actor=clerk, to_agency=desk)
     services.dossier_assign(dossier=processing, actor=User.objects.get(username="lanhdao.longan"), officer=officer)
     paused = services.dossier_receive(dossier=made[3], actor=clerk)
     paused = services.dossier_forward(dossier=paused, actor=clerk, to_agency=desk)
     services.dossier_request_supplement(dossier=paused, actor=officer, items=["Bản sao giấy khai sinh"])
-    return len(made) if received else 0
+    return len(made)
 
 
 def load_demo() -> list[DemoLogin]:
