@@ -83,6 +83,16 @@ class ResultDelivery(models.TextChoices):
     ELECTRONIC = "electronic", _("Trực tuyến (bản điện tử)")
 
 
+# The fields statistics are computed from: `figures_of` snapshots them before and after every write, and the
+# `dossier_figures_changed` signal (sent inside the write's transaction) hands both to the reports app.
+FIGURE_FIELDS = ("receiving_agency_id", "procedure_id", "channel", "state", "received_at", "resolved_at",
+                 "finished_at", "timeliness", "due_at", "supplement_count", "is_digitised", "result_is_electronic")
+
+
+def figures_of(dossier) -> dict:
+    return {name: getattr(dossier, name) for name in FIGURE_FIELDS}
+
+
 class Dossier(ConcurrentTransitionMixin, models.Model):
     code = models.CharField(_("mã hồ sơ"), max_length=60, unique=True)
     procedure = models.ForeignKey(Procedure, verbose_name=_("thủ tục"), on_delete=models.PROTECT, related_name="dossiers")

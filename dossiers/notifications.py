@@ -30,6 +30,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
+from django.dispatch import Signal
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 
@@ -230,6 +231,19 @@ def _applicant_rows(dossier: Dossier, message: Message, key: str) -> list[Notifi
     return rows
 
 
+# Sent while an applicant's message is composed (kwargs dossier, kind); a receiver may return a dict with
+# "lines" (added to the e-mail) and "sms" (appended to the SMS), e.g. the satisfaction survey's rating link.
+message_composing = Signal()
+
+
+def _add_extras(dossier: Dossier, message: Message) -> None:
+    for _receiver, extra in message_composing.send(sender=Dossier, dossier=dossier, kind=message.kind):
+        if extra:
+            message.lines += list(extra.get("lines", []))
+            if extra.get("sms"):
+                message.sms = f"{message.sms} {extra['sms']}"
+
+
 # ---------------------------------------------------------------- writing the outbox (inside a transaction)
 def enqueue(dossier: Dossier, action: str, *, event=None) -> list[Notification]:
     """Write the applicant's notifications for `action` (call inside the action's transaction, after the event
@@ -238,6 +252,7 @@ def enqueue(dossier: Dossier, action: str, *, event=None) -> list[Notification]:
         message = applicant_message(dossier, action)
         if message is None:
             return []
+        _add_extras(dossier, message)
         key = f"{message.kind}:{dossier.pk}:{event.pk if event is not None else dossier.version}"
         rows = _applicant_rows(dossier, message, key)
     # An event's id is never reused, so keys built on it are new: no need to look for existing rows.

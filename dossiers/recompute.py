@@ -17,7 +17,8 @@ from procedures.calendars import build_calendar
 from procedures.models import Agency
 
 from . import notifications
-from .models import OPEN_STATES, ClockPause, Dossier
+from .models import FIGURE_FIELDS, OPEN_STATES, ClockPause, Dossier
+from .services import announce_figures
 
 log = logging.getLogger(__name__)
 CHUNK = 2000
@@ -71,10 +72,16 @@ def recompute_open_dossiers(*, procedure_id: int | None = None, chunk: int = CHU
 def _apply(moves: dict) -> tuple[int, int]:
     """Write the moved due times (and appointments that followed the due time) of one chunk; notify."""
     with transaction.atomic():
-        current = dict(Dossier.objects.select_for_update().filter(pk__in=list(moves)).values_list("pk", "version"))
-        ready = {pk: move for pk, move in moves.items() if current.get(pk) == move[0]}
+        current = {row[0]: row[1:] for row in Dossier.objects.select_for_update().filter(pk__in=list(moves))
+                   .values_list("pk", "version", *FIGURE_FIELDS)}
+        ready = {pk: move for pk, move in moves.items() if pk in current and current[pk][0] == move[0]}
         if not ready:
             return 0, 0
+        changes = []
+        for pk, (_, new_due, _, _) in ready.items():
+            before = dict(zip(FIGURE_FIELDS, current[pk][1:], strict=True))
+            changes.append((before, {**before, "due_at": new_due}))
+        announce_figures(changes)
         follows = [pk for pk, (_, _, follow, _) in ready.items() if follow]
         new_dues = {pk: new_due for pk, (_, new_due, _, _) in ready.items()}
         _set_times(new_dues, "due_at")

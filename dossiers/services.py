@@ -26,6 +26,7 @@ from .models import (
     OPEN_STATES,
     Apology,
     Attachment,
+    AttachmentPurpose,
     Channel,
     ClockPause,
     CounterKind,
@@ -38,10 +39,21 @@ from .models import (
     ResultDelivery,
     State,
     SupplementRequest,
+    figures_of,
 )
 
 # Sent after commit for every action: kwargs dossier_id, action, from_state, to_state.
 dossier_changed = Signal()
+# Sent INSIDE the writing transaction whenever fields in FIGURE_FIELDS may have changed: kwargs
+# `changes`, a list of (before, after) dicts (before is None for a new dossier). Receivers (the statistics
+# summary) write in the same transaction, so the figures can never disagree with the rows they count.
+dossier_figures_changed = Signal()
+
+
+def announce_figures(changes: list) -> None:
+    changes = [(before, after) for before, after in changes if before != after]
+    if changes:
+        dossier_figures_changed.send(sender=Dossier, changes=changes)
 
 APPLICANT = object()  # marker: the applicant acts (the caller has verified code + phone or the account)
 
@@ -126,6 +138,7 @@ def _run(*, dossier: Dossier, actor, action: str, transition: str, permission: s
         if not can_proceed(method):
             raise _refuse_transition(locked, permission or action)
         from_state = locked.state
+        before = figures_of(locked)
         event_kwargs = change(locked, now) or {}
         method()
         locked.version = F("version") + 1
@@ -137,6 +150,7 @@ def _run(*, dossier: Dossier, actor, action: str, transition: str, permission: s
                 % {"code": locked.code}
             ) from None
         locked.refresh_from_db()
+        announce_figures([(before, figures_of(locked))])
         event = _record(locked, action=action, actor=actor, from_state=from_state, at=now, **event_kwargs)
         notifications.enqueue(locked, action, event=event)
         dossier_id, to_state = locked.pk, locked.state
@@ -219,6 +233,7 @@ def dossier_create(*, procedure: Procedure, receiving_agency: Agency, channel: i
             )
             for doc in procedure.documents.all()
         )
+        announce_figures([(None, figures_of(dossier))])
         event = _record(dossier, action="submit", actor=actor, from_state="", at=now,
                         note=Channel(channel).label)
         notifications.enqueue(dossier, "submit", event=event)
@@ -252,6 +267,8 @@ def dossier_receive(*, dossier: Dossier, actor, expected_version: int | None = N
         due = compute_due(rule=DeadlineRule.of(procedure), received_at=now, calendar=_calendar(d))
         d.received_at, d.clock_started_at, d.due_at, d.appointment_at = now, due.clock_start, due.due_at, due.due_at
         d.book_entry_no = next_book_entry(agency=d.receiving_agency, at=now)
+        # Paper documents are scanned at the desk: a dossier received with its files attached is digitised.
+        d.is_digitised = d.attachments.filter(purpose=AttachmentPurpose.APPLICATION).exists()
         return {"note": _("Hẹn trả: %(at)s") % {"at": vn_short_datetime(due.due_at)}}
 
     return _run(dossier=dossier, actor=actor, action="receive", transition="receive", permission="receive",
@@ -528,6 +545,8 @@ def dossier_recompute_due(*, dossier: Dossier, calendar=None) -> bool:
         # A copy read before someone acted is skipped (its pauses may be stale); report only rows really updated.
         if not Dossier.objects.filter(pk=dossier.pk, version=dossier.version).update(**updates):
             return False
+        before = figures_of(dossier)
+        announce_figures([(before, {**before, "due_at": new_due})])
         if "appointment_at" in updates:
             dossier.due_at = dossier.appointment_at = new_due
             notifications.enqueue_appointment_moved(dossier, old_appointment=old_appointment)
