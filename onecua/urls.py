@@ -13,6 +13,8 @@ urlpatterns = [
     path("thu-tuc/", include("procedures.urls")),
     path("tai-khoan/", include("accounts.urls")),
     path("can-bo/hop-thu/", include("dossiers.outbox_urls")),
+    path("can-bo/danh-gia/", include("surveys.staff_urls")),
+    path("danh-gia/", include("surveys.urls")),
     path("can-bo/", include("dossiers.urls")),
     path("", include("dossiers.portal_urls")),
     path("i18n/", include("django.conf.urls.i18n")),

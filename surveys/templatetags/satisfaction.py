@@ -1,0 +1,28 @@
+"""Rating boxes the dossiers templates include: `{% load satisfaction %}`."""
+
+from django import template
+
+from accounts.selectors import memberships_of
+
+from ..selectors import may_enter_indices, may_open_kiosk, survey_state
+from ..views import tracking_context
+
+register = template.Library()
+
+
+@register.inclusion_tag("surveys/_rating_box.html")
+def rating_box(dossier):
+    """The tracking page (after code + phone): the rating form when returned and not yet rated."""
+    return tracking_context(dossier)
+
+
+@register.inclusion_tag("surveys/_staff_panel.html", takes_context=True)
+def staff_survey_panel(context, dossier):
+    """The staff dossier page: the rating's status, the kiosk button for the desk, the indices page."""
+    user = context["request"].user
+    if dossier.state != "returned" or not memberships_of(user=user):
+        return {"show": False}
+    state = survey_state(dossier)
+    return {"show": True, "dossier": dossier, "state": state,
+            "kiosk": state["can_rate"] and may_open_kiosk(user=user, dossier=dossier),
+            "may_enter": may_enter_indices(user=user, dossier=dossier)}
