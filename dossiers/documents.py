@@ -62,6 +62,11 @@ def _font_css() -> str:
     )
 
 
+def font_context() -> dict:
+    """What a printable template needs for the embedded fonts (reports reuse it for their PDFs)."""
+    return {"font_css": _font_css(), "font_family": FONT_FAMILY}
+
+
 _FONT_CACHE: dict = {}
 
 

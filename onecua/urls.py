@@ -13,6 +13,8 @@ urlpatterns = [
     path("thu-tuc/", include("procedures.urls")),
     path("tai-khoan/", include("accounts.urls")),
     path("can-bo/hop-thu/", include("dossiers.outbox_urls")),
+    path("can-bo/bao-cao/", include("reports.urls")),
+    path("cong-khai/", include("reports.public_urls")),
     path("can-bo/danh-gia/", include("surveys.staff_urls")),
     path("danh-gia/", include("surveys.urls")),
     path("can-bo/", include("dossiers.urls")),

@@ -60,6 +60,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.staff",
                 "surveys.context_processors.follow_ups",
+                "reports.context_processors.reports_nav",
             ],
         },
     },
@@ -189,4 +190,16 @@ ONECUA = {
     # many days; the kiosk page the desk opens on a tablet, this many minutes.
     "RATING_TOKEN_DAYS": env.int("RATING_TOKEN_DAYS", default=30),
     "RATING_KIOSK_TOKEN_MINUTES": env.int("RATING_KIOSK_TOKEN_MINUTES", default=30),
+    # Decision 766/QĐ-TTg indicators this product computes: points and the rate (%) that earns full points;
+    # below it the score is rate × points ÷ threshold. The on-time and satisfaction points are those of
+    # DOMAIN.md §6; the online and digitisation split is the province's to set (defaults are practice).
+    "INDEX_766": {
+        "on_time": {"points": 20, "threshold": 100},
+        "online_rate": {"points": 6, "threshold": 50},
+        "online_coverage": {"points": 6, "threshold": 80},
+        "digitisation": {"points": 10, "threshold": 80},
+        "satisfaction": {"points": 6, "threshold": 90},
+    },
+    # The public transparency page covers this many whole months before the current one.
+    "PUBLIC_FIGURES_MONTHS": env.int("PUBLIC_FIGURES_MONTHS", default=12),
 }

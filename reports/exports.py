@@ -1,0 +1,115 @@
+"""Reports as files: Excel (openpyxl, real numbers) and PDF (WeasyPrint, the official layout)."""
+
+from io import BytesIO
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+
+from dossiers.documents import font_context, html_to_pdf
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+THIN = Side(style="thin")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+CENTRE = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+# Report II.06a's header: two levels, as in the official form (Circular 01/2018/TT-VPCP, annex II.06a).
+II06A_GROUPS = [
+    ("Số hồ sơ nhận giải quyết", ["Tổng số", "Trực tuyến", "Trực tiếp, dịch vụ bưu chính", "Từ kỳ trước"]),
+    ("Số hồ sơ đã giải quyết", ["Tổng số", "Trước hạn", "Đúng hạn", "Quá hạn"]),
+    ("Số hồ sơ đang giải quyết", ["Tổng số", "Trong hạn", "Quá hạn"]),
+    ("Hồ sơ rút, dừng, từ chối", ["Rút hồ sơ", "Dừng giải quyết", "Từ chối tiếp nhận"]),
+]
+FIRST_HEADER = {"agency": "Cơ quan, đơn vị", "field": "Lĩnh vực", "procedure": "Thủ tục hành chính"}
+
+
+def _workbook(title: str, subtitle: str):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = title[:31]
+    ws["A1"] = title
+    ws["A1"].font = Font(bold=True, size=13)
+    ws["A2"] = subtitle
+    ws["A2"].font = Font(italic=True)
+    return wb, ws
+
+
+def _save(wb) -> bytes:
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def ii06a_xlsx(report, *, scope_label: str) -> bytes:
+    wb, ws = _workbook("Biểu II.06a", f"Tình hình, kết quả giải quyết TTHC – {scope_label} – "
+                                     f"từ {report.start:%d/%m/%Y} đến {report.end:%d/%m/%Y}")
+    ws.cell(4, 1, "STT")
+    ws.cell(4, 2, FIRST_HEADER[report.grouping])
+    ws.cell(4, 3, "Mã")
+    for c in (1, 2, 3):
+        ws.merge_cells(start_row=4, start_column=c, end_row=5, end_column=c)
+    column = 4
+    for group, subs in II06A_GROUPS:
+        ws.cell(4, column, group)
+        ws.merge_cells(start_row=4, start_column=column, end_row=4, end_column=column + len(subs) - 1)
+        for i, sub in enumerate(subs):
+            ws.cell(5, column + i, sub)
+        column += len(subs)
+    last_column = column - 1
+    keys = [key for key, _label in report.columns]
+    row_no = 6
+    for i, row in enumerate([*report.rows, report.total], start=1):
+        is_total = row is report.total
+        ws.cell(row_no, 1, None if is_total else i)
+        ws.cell(row_no, 2, row.label)
+        ws.cell(row_no, 3, row.code)
+        for j, key in enumerate(keys):
+            ws.cell(row_no, 4 + j, int(row.cells[key]))
+        if is_total:
+            for c in range(1, last_column + 1):
+                ws.cell(row_no, c).font = Font(bold=True)
+        row_no += 1
+    for r in ws.iter_rows(min_row=4, max_row=row_no - 1, max_col=last_column):
+        for cell in r:
+            cell.border = BOX
+            if cell.row <= 5:
+                cell.alignment = CENTRE
+                cell.font = Font(bold=True)
+    ws.column_dimensions["B"].width = 48
+    for c in range(4, last_column + 1):
+        ws.column_dimensions[get_column_letter(c)].width = 12
+    ws.freeze_panes = "D6"
+    return _save(wb)
+
+
+def scores_xlsx(rows, total, *, start, end, scope_label: str) -> bytes:
+    wb, ws = _workbook("Chỉ số 766", f"Chỉ số chất lượng phục vụ (Quyết định 766/QĐ-TTg) – {scope_label} – "
+                                     f"từ {start:%d/%m/%Y} đến {end:%d/%m/%Y}")
+    header = ["Cơ quan, đơn vị", "Mã", "Chỉ số", "Tử số", "Mẫu số", "Tỷ lệ (%)", "Ngưỡng đạt tối đa (%)",
+              "Điểm", "Điểm tối đa", "Thời gian giải quyết trung bình (ngày)"]
+    for c, text in enumerate(header, start=1):
+        cell = ws.cell(4, c, text)
+        cell.font, cell.alignment, cell.border = Font(bold=True), CENTRE, BOX
+    r = 5
+    for score in [*rows, total]:
+        name = score.agency.name if score.agency else "Tổng cộng"
+        code = score.agency.identifier if score.agency else ""
+        for indicator in score.indicators:
+            values = [name, code, indicator.label, indicator.numerator, indicator.denominator,
+                      float(indicator.rate) if indicator.rate is not None else None, float(indicator.threshold),
+                      float(indicator.points) if indicator.points is not None else None,
+                      float(indicator.max_points),
+                      float(score.average_days) if score.average_days is not None else None]
+            for c, value in enumerate(values, start=1):
+                ws.cell(r, c, value).border = BOX
+            r += 1
+    ws.column_dimensions["A"].width = 44
+    ws.column_dimensions["C"].width = 40
+    return _save(wb)
+
+
+def pdf(template: str, context: dict) -> bytes:
+    html = render_to_string(template, {**font_context(), "printed_at": timezone.now(), **context})
+    return html_to_pdf(html)

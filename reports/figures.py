@@ -1,0 +1,131 @@
+"""What one dossier adds to the statistics: pure functions, no database.
+
+A dossier's figures (the FIGURE_FIELDS snapshot, see dossiers.models) map to a multiset of contributions, each a
++1 (or an amount) on one measure of one local day for the dossier's receiving agency and procedure. The summary
+table holds the sum of every dossier's contributions; a write replaces the old contributions by the new ones
+(`delta`). Every figure of a report is a difference of two prefix sums over days:
+
+- flows in a period [s, e] (received, resolved, withdrawn, ...) = sum over days ≤ e − sum over days < s;
+- stocks at the end of day e (pending, pending overdue) = sum over days ≤ e of "in" minus "out" measures.
+
+Dates are local dates in Asia/Ho_Chi_Minh. A dossier is *pending at the end of day d* when it was received on or
+before d and resolved / withdrawn / stopped after d (or not yet); it is *overdue* then when its due time falls
+on or before d (`due_at` < midnight after d) and its clock is not paused now, otherwise *within time*. The drill-down lists in
+`reports.selectors` use exactly these definitions on the base table, which is what makes cells equal lists.
+"""
+
+from collections import Counter
+from datetime import date, datetime
+
+from procedures.worktime import TZ
+
+ONLINE = 2  # dossiers.models.Channel.ONLINE (the value is fixed by the national status exchange)
+# While the clock is paused (supplement after receipt, financial obligation) the due time is not known yet: the
+# dossier counts as within time; on resumption its due time moves by the paused working time (rule 7).
+PAUSED = ("supplement_requested", "awaiting_payment")
+
+# The summary's measures (one integer column each).
+MEASURES = (
+    "received_online",     # received that day, submitted online
+    "received_offline",    # received that day, in person or by public post
+    "resolved_early",      # resolved that day, before the due day
+    "resolved_on_time",    # resolved that day, on the due day, not after the due time
+    "resolved_late",       # resolved that day, after the due time
+    "resolved_days",       # sum of calendar days from receipt to result of those resolved that day
+    "withdrawn",           # received dossiers withdrawn that day
+    "stopped",             # stopped that day
+    "refused",             # refused at reception that day (never received: outside the received identity)
+    "overdue_began",       # pending dossiers whose due day is that day and that were still pending at its end
+    "overdue_ended",       # those overdue dossiers resolved / withdrawn / stopped that day
+    "late_766",            # received that day and late by Decision 766 (resolved late, or > 1 supplement request)
+    "digitised",           # received that day, documents digitised and the result electronic
+    "rated_very_satisfied",  # ratings given that day (overall satisfaction)
+    "rated_satisfied",
+    "rated_not_satisfied",
+)
+RATING_MEASURES = {2: "rated_very_satisfied", 1: "rated_satisfied", 0: "rated_not_satisfied"}
+
+Key = tuple  # (day, agency_id, procedure_id, measure)
+
+
+def local_date(moment: datetime | None) -> date | None:
+    return moment.astimezone(TZ).date() if moment is not None else None
+
+
+def closed_at(f: dict) -> datetime | None:
+    """When a received dossier stopped being pending: its result, or its withdrawal / stop."""
+    if f["received_at"] is None:
+        return None
+    if f["resolved_at"] is not None:
+        return f["resolved_at"]
+    if f["state"] in ("withdrawn", "stopped"):
+        return f["finished_at"]
+    return None
+
+
+def contributions(f: dict | None) -> Counter:
+    """The contributions of one dossier's figures (None: a dossier that does not exist)."""
+    out: Counter = Counter()
+    if f is None:
+        return out
+    agency, procedure = f["receiving_agency_id"], f["procedure_id"]
+
+    def add(moment_or_day, measure: str, amount: int = 1) -> None:
+        day = moment_or_day if isinstance(moment_or_day, date) and not isinstance(moment_or_day, datetime) else (
+            local_date(moment_or_day))
+        out[(day, agency, procedure, measure)] += amount
+
+    state = f["state"]
+    if state == "refused" and f["finished_at"] is not None:
+        add(f["finished_at"], "refused")
+    received = f["received_at"]
+    if received is None:
+        return out
+    received_day = local_date(received)
+    add(received_day, "received_online" if f["channel"] == ONLINE else "received_offline")
+    if f["supplement_count"] > 1 or (f["resolved_at"] is not None and f["timeliness"] == "late"):
+        add(received_day, "late_766")
+    if f["is_digitised"] and f["result_is_electronic"]:
+        add(received_day, "digitised")
+    if f["resolved_at"] is not None:
+        resolved_day = local_date(f["resolved_at"])
+        add(resolved_day, {"early": "resolved_early", "on_time": "resolved_on_time"}.get(f["timeliness"],
+                                                                                      "resolved_late"))
+        add(resolved_day, "resolved_days", (resolved_day - received_day).days)
+    elif state in ("withdrawn", "stopped") and f["finished_at"] is not None:
+        add(f["finished_at"], state)
+    end = closed_at(f)
+    if f["due_at"] is not None and state not in PAUSED:
+        due_day = local_date(f["due_at"])
+        end_day = local_date(end)
+        if end_day is None or due_day < end_day:
+            add(due_day, "overdue_began")
+            if end_day is not None:
+                add(end_day, "overdue_ended")
+    return out
+
+
+def durations(f: dict | None) -> Counter:
+    """The processing-time histogram entry of a resolved dossier: (month, agency, procedure, days) → 1."""
+    out: Counter = Counter()
+    if f is None or f["resolved_at"] is None or f["received_at"] is None:
+        return out
+    resolved_day = local_date(f["resolved_at"])
+    days = (resolved_day - local_date(f["received_at"])).days
+    out[(resolved_day.replace(day=1), f["receiving_agency_id"], f["procedure_id"], days)] += 1
+    return out
+
+
+def delta(old: Counter, new: Counter) -> dict:
+    """new − old, without the zero entries."""
+    keys = set(old) | set(new)
+    return {k: new.get(k, 0) - old.get(k, 0) for k in keys if new.get(k, 0) != old.get(k, 0)}
+
+
+def rows_by_day(changes: dict) -> dict:
+    """{(day, agency, procedure, measure): n} → {(day, agency, procedure): {measure: n}}."""
+    rows: dict = {}
+    for (day, agency, procedure, measure), n in changes.items():
+        rows.setdefault((day, agency, procedure), {}).setdefault(measure, 0)
+        rows[(day, agency, procedure)][measure] += n
+    return rows

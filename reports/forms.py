@@ -1,0 +1,58 @@
+from datetime import date, timedelta
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from procedures.models import Agency, Field
+
+from .selectors import GROUPINGS
+
+DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+DATE_ERRORS = {"invalid": _("Nhập ngày theo dạng dd/mm/yyyy.")}
+MAX_SPAN_DAYS = 366 * 10 + 3
+
+
+class PeriodForm(forms.Form):
+    """Period, scope and grouping of a report; the agency list is the user's report scope."""
+
+    start = forms.DateField(label=_("Từ ngày"), input_formats=DATE_FORMATS, error_messages=DATE_ERRORS,
+                            widget=forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy"}))
+    end = forms.DateField(label=_("Đến ngày"), input_formats=DATE_FORMATS, error_messages=DATE_ERRORS,
+                          widget=forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy"}))
+    agency = forms.ModelChoiceField(label=_("Cơ quan, đơn vị"), queryset=Agency.objects.none(), required=False,
+                                    empty_label=_("Tất cả cơ quan được xem"))
+    field = forms.ModelChoiceField(label=_("Lĩnh vực"), queryset=Field.objects.all(), required=False,
+                                   empty_label=_("Tất cả lĩnh vực"))
+    grouping = forms.ChoiceField(label=_("Thống kê"), choices=list(GROUPINGS.items()), required=False)
+
+    def __init__(self, data=None, *, agencies, **kwargs):
+        today = timezone.localdate()
+        initial = {"start": today.replace(month=1, day=1), "end": today, "grouping": "agency"}
+        super().__init__(data if data else None, initial=initial, **kwargs)
+        self.fields["agency"].queryset = Agency.objects.filter(pk__in=[a.pk for a in agencies])
+        self.defaults = initial
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end:
+            if end < start:
+                raise forms.ValidationError(_("“Đến ngày” phải sau hoặc trùng “Từ ngày”."))
+            if (end - start).days > MAX_SPAN_DAYS:
+                raise forms.ValidationError(_("Kỳ báo cáo dài nhất là 10 năm."))
+        data["grouping"] = data.get("grouping") or "agency"
+        return data
+
+    def period(self) -> dict:
+        """The cleaned values, or the defaults when the form was not submitted."""
+        if not self.is_bound:
+            return {**self.defaults, "agency": None, "field": None}
+        return self.cleaned_data
+
+
+def months_ago(day: date, months: int) -> date:
+    first = day.replace(day=1)
+    for _i in range(months):
+        first = (first - timedelta(days=1)).replace(day=1)
+    return first

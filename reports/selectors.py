@@ -1,0 +1,537 @@
+"""Every figure of the reports, and the list of dossiers behind each one.
+
+Figures come from the summary (reports.models.Tally) as differences of prefix sums (see reports.figures);
+drill-down lists filter the base table with the same definitions, so a cell always equals its list's length.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role
+from accounts.selectors import memberships_of
+from dossiers.models import OPEN_STATES, PAUSED_STATES, Channel, Dossier, State
+from dossiers.selectors import agency_subtree_ids, dossiers_visible_to
+from procedures.models import Agency, Field, OnlineLevel, Procedure
+from procedures.worktime import TZ
+
+from .models import DurationTally, Level, Tally
+
+REPORT_ROLES = {Role.INSPECTOR, Role.LEADER, Role.ADMIN}
+SUBTREE_ROLES = {Role.INSPECTOR, Role.ADMIN}
+
+
+# ---------------------------------------------------------------- who sees which agencies
+def report_agency_ids(*, user) -> set[int]:
+    """Agencies whose figures the user may see: an inspector's or admin's whole subtree, a leader's own agency."""
+    memberships = [m for m in memberships_of(user=user) if m.role in REPORT_ROLES]
+    direct = {m.agency_id for m in memberships}
+    overseen = {m.agency_id for m in memberships if m.role in SUBTREE_ROLES}
+    return direct | (agency_subtree_ids(overseen) if overseen else set())
+
+
+def report_roots(*, user) -> list[Agency]:
+    """The agencies a user can pick as the report's scope (their own and everything under them)."""
+    return list(Agency.objects.filter(pk__in=report_agency_ids(user=user)).order_by("identifier"))
+
+
+def scope_ids(*, user, agency: Agency | None) -> set[int]:
+    allowed = report_agency_ids(user=user)
+    if agency is None:
+        return allowed
+    return agency_subtree_ids({agency.pk}) & allowed
+
+
+# ---------------------------------------------------------------- periods and prefix sums
+def midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=TZ)
+
+
+def before(day: date) -> Q:
+    """The summary rows whose days are all before `day`: earlier years, earlier months of its year, earlier days
+    of its month."""
+    year, month = day.replace(month=1, day=1), day.replace(day=1)
+    return (Q(level=Level.YEAR, bucket__lt=year)
+            | Q(level=Level.MONTH, bucket__gte=year, bucket__lt=month)
+            | Q(level=Level.DAY, bucket__gte=month, bucket__lt=day))
+
+
+FLOW = ("received_online", "received_offline", "resolved_early", "resolved_on_time", "resolved_late",
+        "resolved_days", "withdrawn", "stopped", "refused", "late_766", "digitised",
+        "rated_very_satisfied", "rated_satisfied", "rated_not_satisfied")
+
+
+def _period_sums(qs: QuerySet, group: str | None, start: date, end: date) -> dict:
+    """{group value: {measure: (sum before start, sum through end)}} from the summary."""
+    a, b = before(start), before(end + timedelta(days=1))
+    measures = FLOW + ("overdue_began", "overdue_ended")
+    aggregates = {}
+    for m in measures:
+        aggregates[f"{m}__a"] = Sum(m, filter=a, default=0)
+        aggregates[f"{m}__b"] = Sum(m, filter=b, default=0)
+    qs = qs.filter(a | b)
+    rows = qs.values(group).annotate(**aggregates).order_by() if group else [qs.aggregate(**aggregates)]
+    out = {}
+    for row in rows:
+        out[row[group] if group else None] = {m: (row[f"{m}__a"], row[f"{m}__b"]) for m in measures}
+    return out
+
+
+# ---------------------------------------------------------------- report II.06a
+COLUMNS = (
+    ("received_total", _("Tổng số nhận giải quyết")),
+    ("received_online", _("Trực tuyến")),
+    ("received_offline", _("Trực tiếp và qua dịch vụ bưu chính")),
+    ("carried_over", _("Từ kỳ trước chuyển qua")),
+    ("resolved_total", _("Tổng số đã giải quyết")),
+    ("resolved_early", _("Trước hạn")),
+    ("resolved_on_time", _("Đúng hạn")),
+    ("resolved_late", _("Quá hạn")),
+    ("pending_total", _("Tổng số đang giải quyết")),
+    ("pending_within", _("Trong hạn")),
+    ("pending_overdue", _("Quá hạn")),
+    ("withdrawn", _("Rút hồ sơ")),
+    ("stopped", _("Dừng giải quyết")),
+    ("refused", _("Từ chối tiếp nhận")),
+)
+COLUMN_KEYS = [key for key, _label in COLUMNS]
+GROUPINGS = {"agency": _("Theo cơ quan, đơn vị"), "field": _("Theo lĩnh vực"), "procedure": _("Theo thủ tục")}
+
+
+def cells_from_sums(s: dict) -> dict:
+    def period(m):
+        return s[m][1] - s[m][0]
+
+    def through_end(m):
+        return s[m][1]
+
+    def before_start(m):
+        return s[m][0]
+
+    def out(pick):
+        return sum(pick(m) for m in ("resolved_early", "resolved_on_time", "resolved_late", "withdrawn", "stopped"))
+
+    def received(pick):
+        return pick("received_online") + pick("received_offline")
+
+    c = {
+        "received_online": period("received_online"),
+        "received_offline": period("received_offline"),
+        "carried_over": received(before_start) - out(before_start),
+        "resolved_early": period("resolved_early"),
+        "resolved_on_time": period("resolved_on_time"),
+        "resolved_late": period("resolved_late"),
+        "pending_total": received(through_end) - out(through_end),
+        "pending_overdue": through_end("overdue_began") - through_end("overdue_ended"),
+        "withdrawn": period("withdrawn"),
+        "stopped": period("stopped"),
+        "refused": period("refused"),
+    }
+    c["received_total"] = c["received_online"] + c["received_offline"] + c["carried_over"]
+    c["resolved_total"] = c["resolved_early"] + c["resolved_on_time"] + c["resolved_late"]
+    c["pending_within"] = c["pending_total"] - c["pending_overdue"]
+    return c
+
+
+@dataclass
+class ReportRow:
+    key: str          # "agency:12", "field:3", "procedure:45" or "all"
+    label: str
+    code: str
+    cells: dict
+
+    @property
+    def ordered(self) -> list[tuple[str, int]]:
+        return [(key, self.cells[key]) for key in COLUMN_KEYS]
+
+
+@dataclass
+class Report:
+    start: date
+    end: date
+    grouping: str
+    rows: list[ReportRow]
+    total: ReportRow
+    columns: tuple = COLUMNS
+
+
+def _labels(grouping: str, ids) -> dict:
+    if grouping == "agency":
+        return {a.pk: (a.name, a.identifier) for a in Agency.objects.filter(pk__in=ids)}
+    if grouping == "field":
+        return {f.pk: (f.name, f.code) for f in Field.objects.filter(pk__in=ids)}
+    return {p.pk: (p.name, p.national_code) for p in Procedure.objects.filter(pk__in=ids)}
+
+
+def _add(cells: dict, more: dict) -> dict:
+    return {k: cells.get(k, 0) + more.get(k, 0) for k in set(cells) | set(more)}
+
+
+def report_ii06a(*, agency_ids: set[int], start: date, end: date, grouping: str = "agency",
+                 field_id: int | None = None) -> Report:
+    qs = Tally.objects.filter(agency_id__in=agency_ids)
+    if field_id:
+        qs = qs.filter(procedure__field_id=field_id)
+    group = {"agency": "agency_id", "field": "procedure_id", "procedure": "procedure_id"}[grouping]
+    sums = _period_sums(qs, group, start, end)
+    by_key: dict = {}
+    if grouping == "field":
+        field_of = dict(Procedure.objects.filter(pk__in=list(sums)).values_list("pk", "field_id"))
+        for procedure_id, s in sums.items():
+            by_key[field_of[procedure_id]] = _add(by_key.get(field_of[procedure_id], {}), cells_from_sums(s))
+    else:
+        by_key = {k: cells_from_sums(s) for k, s in sums.items()}
+    labels = _labels(grouping, list(by_key))
+    rows = [ReportRow(f"{grouping}:{k}", labels[k][0], labels[k][1], cells) for k, cells in by_key.items()
+            if any(cells.values())]
+    rows.sort(key=lambda r: r.code)
+    total = {key: sum(r.cells[key] for r in rows) for key in COLUMN_KEYS}
+    return Report(start, end, grouping, rows, ReportRow("all", str(_("Tổng cộng")), "", total))
+
+
+# ---------------------------------------------------------------- drill-down: the dossiers behind a cell
+def _open_at(moment: datetime) -> Q:
+    """Received before `moment` and not yet resolved, withdrawn or stopped at `moment`."""
+    return (Q(received_at__lt=moment)
+            & (Q(resolved_at__isnull=True) | Q(resolved_at__gte=moment))
+            & ~Q(state__in=[State.WITHDRAWN, State.STOPPED], resolved_at__isnull=True, finished_at__lt=moment))
+
+
+def cell_filter(column: str, start: date, end: date) -> Q:
+    s, e = midnight(start), midnight(end + timedelta(days=1))
+    received = Q(received_at__gte=s, received_at__lt=e)
+    resolved = Q(resolved_at__gte=s, resolved_at__lt=e)
+    ended = Q(received_at__isnull=False, resolved_at__isnull=True, finished_at__gte=s, finished_at__lt=e)
+    pending = _open_at(e)
+    filters = {
+        "received_online": received & Q(channel=Channel.ONLINE),
+        "received_offline": received & ~Q(channel=Channel.ONLINE),
+        "carried_over": _open_at(s),
+        "received_total": received | _open_at(s),
+        "resolved_early": resolved & Q(timeliness="early"),
+        "resolved_on_time": resolved & Q(timeliness="on_time"),
+        "resolved_late": resolved & ~Q(timeliness__in=["early", "on_time"]),
+        "resolved_total": resolved,
+        "pending_total": pending,
+        "pending_overdue": pending & Q(due_at__lt=e) & ~Q(state__in=PAUSED_STATES),
+        "pending_within": pending & (Q(due_at__isnull=True) | Q(due_at__gte=e) | Q(state__in=PAUSED_STATES)),
+        "withdrawn": ended & Q(state=State.WITHDRAWN),
+        "stopped": ended & Q(state=State.STOPPED),
+        "refused": Q(state=State.REFUSED, finished_at__gte=s, finished_at__lt=e),
+    }
+    return filters[column]
+
+
+def valid_row_key(row_key: str) -> bool:
+    if row_key == "all":
+        return True
+    kind, _sep, value = row_key.partition(":")
+    return kind in GROUPINGS and value.isdigit()
+
+
+def row_label(row_key: str) -> str:
+    if row_key == "all":
+        return str(_("Tổng cộng"))
+    kind, _sep, value = row_key.partition(":")
+    model = {"agency": Agency, "field": Field, "procedure": Procedure}[kind]
+    found = model.objects.filter(pk=int(value)).first()
+    return str(found) if found else "—"
+
+
+def row_filter(row_key: str) -> Q:
+    if row_key == "all":
+        return Q()
+    kind, _sep, value = row_key.partition(":")
+    pk = int(value)
+    return {"agency": Q(receiving_agency_id=pk), "field": Q(procedure__field_id=pk),
+            "procedure": Q(procedure_id=pk)}[kind]
+
+
+def cell_dossiers(*, user, agency_ids: set[int], start: date, end: date, column: str, row_key: str = "all",
+                  field_id: int | None = None) -> QuerySet[Dossier]:
+    """The dossiers a report cell counts, through the staff scoping selector."""
+    qs = dossiers_visible_to(user=user).filter(receiving_agency_id__in=agency_ids)
+    if field_id:
+        qs = qs.filter(procedure__field_id=field_id)
+    return qs.filter(cell_filter(column, start, end) & row_filter(row_key))
+
+
+def cell_count(*, agency_ids: set[int], start: date, end: date, column: str, row_key: str = "all") -> int:
+    """The same count without a user (tests and the benchmark check identities with it)."""
+    return Dossier.objects.filter(receiving_agency_id__in=agency_ids).filter(
+        cell_filter(column, start, end) & row_filter(row_key)).count()
+
+
+# ---------------------------------------------------------------- dashboard
+def percent(part, whole) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def percentile(histogram: dict[int, int], share: float) -> int | None:
+    total = sum(histogram.values())
+    if not total:
+        return None
+    needed = share * total
+    running = 0
+    for days in sorted(histogram):
+        running += histogram[days]
+        if running >= needed:
+            return days
+    return max(histogram)
+
+
+@dataclass
+class ProcedureTime:
+    procedure: Procedure
+    resolved: int
+    average_days: Decimal | None
+    p90_days: int | None
+    median_days: int | None
+
+
+@dataclass
+class Dashboard:
+    start: date
+    end: date
+    received: int
+    online: int
+    resolved: int
+    early: int
+    on_time: int
+    late: int
+    pending_overdue_now: int
+    ratings: int
+    satisfied: int
+    months: list = field(default_factory=list)   # [(month, {measure: n})]
+    procedures: list = field(default_factory=list)
+
+    @property
+    def on_time_rate(self):
+        return percent(self.early + self.on_time, self.resolved)
+
+    @property
+    def online_share(self):
+        return percent(self.online, self.received)
+
+    @property
+    def satisfaction_rate(self):
+        return percent(self.satisfied, self.ratings)
+
+
+def month_range(start: date, end: date) -> list[date]:
+    months, current = [], start.replace(day=1)
+    while current <= end:
+        months.append(current)
+        current = (current + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def procedure_times(*, agency_ids: set[int], start: date, end: date, field_id: int | None = None,
+                    procedure_ids=None, limit: int | None = 10) -> list[ProcedureTime]:
+    """Average and 90th-percentile days from receipt to result per procedure, months start..end (inclusive)."""
+    qs = DurationTally.objects.filter(agency_id__in=agency_ids, month__gte=start.replace(day=1),
+                                      month__lte=end.replace(day=1))
+    if field_id:
+        qs = qs.filter(procedure__field_id=field_id)
+    if procedure_ids is not None:
+        qs = qs.filter(procedure_id__in=procedure_ids)
+    histograms: dict = {}
+    for procedure_id, days, n in qs.values_list("procedure_id", "days").annotate(n=Sum("count")).order_by():
+        histograms.setdefault(procedure_id, {})[days] = n
+    ranked = sorted(histograms.items(), key=lambda item: -sum(item[1].values()))
+    if limit is not None:
+        ranked = ranked[:limit]
+    procedures = Procedure.objects.in_bulk([pk for pk, _h in ranked])
+    out = []
+    for pk, histogram in ranked:
+        total = sum(histogram.values())
+        average = (Decimal(sum(d * n for d, n in histogram.items())) / total).quantize(Decimal("0.1"))
+        out.append(ProcedureTime(procedures[pk], total, average, percentile(histogram, 0.9),
+                                 percentile(histogram, 0.5)))
+    return out
+
+
+def pending_overdue_now(*, agency_ids: set[int], field_id: int | None = None, received_from=None,
+                        received_before=None, group: str | None = None, at_most_one_supplement: bool = False):
+    """Open dossiers whose due time has passed and whose clock runs (served by the (state, due_at) index)."""
+    qs = Dossier.objects.filter(state__in=OPEN_STATES - PAUSED_STATES, due_at__lt=timezone.now(),
+                                receiving_agency_id__in=agency_ids)
+    if at_most_one_supplement:
+        qs = qs.filter(supplement_count__lte=1)
+    if field_id:
+        qs = qs.filter(procedure__field_id=field_id)
+    if received_from is not None:
+        qs = qs.filter(received_at__gte=received_from, received_at__lt=received_before)
+    if group:
+        return dict(qs.values_list(group).annotate(n=Count("id")).order_by())
+    return qs.count()
+
+
+def dashboard(*, agency_ids: set[int], start: date, end: date, field_id: int | None = None) -> Dashboard:
+    """Months start..end (inclusive, whole months)."""
+    start, last_day = start.replace(day=1), (end.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(1)
+    qs = Tally.objects.filter(agency_id__in=agency_ids)
+    if field_id:
+        qs = qs.filter(procedure__field_id=field_id)
+    months = {m: {} for m in month_range(start, last_day)}
+    measures = ("received_online", "received_offline", "resolved_early", "resolved_on_time", "resolved_late",
+                "rated_very_satisfied", "rated_satisfied", "rated_not_satisfied")
+    for row in (qs.filter(level=Level.MONTH, bucket__gte=start, bucket__lte=last_day).values("bucket")
+                .annotate(**{m: Sum(m) for m in measures}).order_by()):
+        months[row["bucket"]] = {m: row[m] or 0 for m in measures}
+
+    def total(m):
+        return sum(values.get(m, 0) for values in months.values())
+
+    return Dashboard(
+        start=start, end=last_day,
+        received=total("received_online") + total("received_offline"),
+        online=total("received_online"),
+        resolved=total("resolved_early") + total("resolved_on_time") + total("resolved_late"),
+        early=total("resolved_early"), on_time=total("resolved_on_time"), late=total("resolved_late"),
+        pending_overdue_now=pending_overdue_now(agency_ids=agency_ids, field_id=field_id),
+        ratings=total("rated_very_satisfied") + total("rated_satisfied") + total("rated_not_satisfied"),
+        satisfied=total("rated_very_satisfied") + total("rated_satisfied"),
+        months=sorted(months.items()),
+        procedures=procedure_times(agency_ids=agency_ids, start=start, end=last_day, field_id=field_id),
+    )
+
+
+# ---------------------------------------------------------------- Decision 766 indicators
+def points_config() -> dict:
+    return settings.ONECUA["INDEX_766"]
+
+
+@dataclass
+class Indicator:
+    key: str
+    label: str
+    numerator: int
+    denominator: int
+    threshold: Decimal      # percent at which the indicator earns full points
+    max_points: Decimal
+
+    @property
+    def rate(self) -> Decimal | None:
+        return percent(self.numerator, self.denominator)
+
+    @property
+    def points(self) -> Decimal | None:
+        rate = self.rate
+        if rate is None:
+            return None
+        if rate >= self.threshold:
+            return self.max_points
+        return (rate * self.max_points / self.threshold).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class AgencyScore:
+    agency: Agency | None
+    indicators: list
+    average_days: Decimal | None
+
+    @property
+    def points(self) -> Decimal:
+        return sum((i.points or Decimal(0)) for i in self.indicators)
+
+    @property
+    def max_points(self) -> Decimal:
+        return sum(i.max_points for i in self.indicators)
+
+
+def _indicator(key: str, label, numerator: int, denominator: int) -> Indicator:
+    config = points_config()[key]
+    return Indicator(key, str(label), numerator, denominator, Decimal(str(config["threshold"])),
+                     Decimal(str(config["points"])))
+
+
+def _score(agency, s: dict, overdue_now: int, coverage: tuple[int, int]) -> AgencyScore:
+    def period(m):
+        return s[m][1] - s[m][0]
+
+    received = period("received_online") + period("received_offline")
+    resolved = period("resolved_early") + period("resolved_on_time") + period("resolved_late")
+    late = period("late_766") + overdue_now
+    ratings = period("rated_very_satisfied") + period("rated_satisfied") + period("rated_not_satisfied")
+    not_satisfied = period("rated_not_satisfied")
+    # 100 % − (late rate + not-satisfied rate), expressed as parts of 10 000 so the indicator stays a ratio.
+    late_part = Decimal(late) / received if received else Decimal(0)
+    unhappy_part = Decimal(not_satisfied) / ratings if ratings else Decimal(0)
+    handling = max(Decimal(0), 1 - late_part - unhappy_part)
+    indicators = [
+        _indicator("on_time", _("Tỷ lệ hồ sơ giải quyết đúng hạn"), received - late, received),
+        _indicator("online_rate", _("Tỷ lệ hồ sơ trực tuyến"), period("received_online"), received),
+        _indicator("online_coverage", _("Tỷ lệ thủ tục cung cấp trực tuyến"), *coverage),
+        _indicator("digitisation", _("Tỷ lệ số hóa hồ sơ, kết quả"), period("digitised"), received),
+        _indicator("satisfaction", _("Mức độ hài lòng trong giải quyết"),
+                   int((handling * 10000).to_integral_value()) if received or ratings else 0,
+                   10000 if received or ratings else 0),
+    ]
+    average = (Decimal(period("resolved_days")) / resolved).quantize(Decimal("0.1")) if resolved else None
+    return AgencyScore(agency, indicators, average)
+
+
+def _coverage(agency_ids) -> tuple[int, int]:
+    procedures = Procedure.objects.filter(is_active=True, agencies__in=agency_ids).distinct()
+    return procedures.exclude(online_level=OnlineLevel.NONE).count(), procedures.count()
+
+
+def scores_766(*, agency_ids: set[int], start: date, end: date) -> tuple[list[AgencyScore], AgencyScore]:
+    """Per receiving agency and for the whole scope: the Decision 766 indicators this product can compute."""
+    qs = Tally.objects.filter(agency_id__in=agency_ids)
+    sums = _period_sums(qs, "agency_id", start, end)
+    whole = _period_sums(qs, None, start, end)[None]
+    # Pending and already overdue now: late too. Those with > 1 supplement request are in late_766 already.
+    overdue = pending_overdue_now(agency_ids=agency_ids, received_from=midnight(start),
+                                  received_before=midnight(end + timedelta(days=1)), group="receiving_agency_id",
+                                  at_most_one_supplement=True)
+    agencies = Agency.objects.in_bulk(list(sums))
+    rows = [_score(agencies[pk], s, overdue.get(pk, 0), _coverage([pk])) for pk, s in sums.items()]
+    rows.sort(key=lambda r: r.agency.identifier)
+    total = _score(None, whole, sum(overdue.values()), _coverage(agency_ids))
+    return rows, total
+
+
+# ---------------------------------------------------------------- public transparency
+@dataclass
+class PublicFigure:
+    key: object
+    resolved: int
+    on_time: int
+    median_days: int | None
+
+    @property
+    def on_time_rate(self):
+        return percent(self.on_time, self.resolved)
+
+
+def public_figures(*, months: int = 12, today: date | None = None) -> tuple[list, list, tuple[date, date]]:
+    """Per receiving agency and per procedure over the last `months` whole months: the share resolved on time
+    and the usual (median) days from receipt to result. Counts only; no personal data."""
+    today = today or timezone.localdate()
+    end = today.replace(day=1) - timedelta(days=1)
+    start = month_range(end.replace(day=1) - timedelta(days=31 * (months - 1)), end)[0]
+    qs = Tally.objects.filter(level=Level.MONTH, bucket__gte=start, bucket__lte=end)
+    durations = DurationTally.objects.filter(month__gte=start, month__lte=end)
+    results = []
+    for group, model in (("agency_id", Agency), ("procedure_id", Procedure)):
+        counts = {row[group]: row for row in qs.values(group).annotate(
+            early=Sum("resolved_early"), on_time=Sum("resolved_on_time"), late=Sum("resolved_late")).order_by()}
+        histograms: dict = {}
+        for key, days, n in durations.values_list(group, "days").annotate(n=Sum("count")).order_by():
+            histograms.setdefault(key, {})[days] = n
+        objects = model.objects.in_bulk(list(counts))
+        figures = [PublicFigure(objects[key], row["early"] + row["on_time"] + row["late"],
+                                row["early"] + row["on_time"], percentile(histograms.get(key, {}), 0.5))
+                   for key, row in counts.items() if row["early"] + row["on_time"] + row["late"]]
+        figures.sort(key=lambda f: str(f.key))
+        results.append(figures)
+    return results[0], results[1], (start, end)

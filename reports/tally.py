@@ -1,0 +1,209 @@
+"""Writing the summary: incremental deltas inside each dossier write, a full recount from the base tables, and
+the rebuild that replaces the summary by the recount.
+
+The incremental path goes through `reports.figures.contributions` (Python); the recount is a set of GROUP BY
+queries on the base tables written independently of it. `differences()` compares the two, which is how the
+tests prove the summary always equals a recount.
+"""
+
+import logging
+from collections import Counter
+from datetime import date
+
+from django.db import connection, transaction
+from django.db.models import Case, Count, F, Max, Min, Q, When
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from dossiers.models import Dossier
+from procedures.worktime import TZ
+from surveys.models import Rating
+
+from .figures import MEASURES, ONLINE, PAUSED, RATING_MEASURES, contributions, delta, durations, rows_by_day
+from .models import DurationTally, Level, Rebuild, Tally
+
+log = logging.getLogger(__name__)
+BATCH = 200
+
+
+def _levels(day: date):
+    return ((Level.DAY, day), (Level.MONTH, day.replace(day=1)), (Level.YEAR, day.replace(month=1, day=1)))
+
+
+def expand_levels(by_day: dict) -> dict:
+    """{(day, agency, procedure): {measure: n}} → the same for the day, month and year rows."""
+    rows: dict = {}
+    for (day, agency, procedure), measures in by_day.items():
+        for level, bucket in _levels(day):
+            target = rows.setdefault((level, bucket, agency, procedure), {})
+            for measure, n in measures.items():
+                target[measure] = target.get(measure, 0) + n
+    return rows
+
+
+# ---------------------------------------------------------------- incremental (inside the writer's transaction)
+def _merge(into: dict, changes: dict) -> None:
+    for key, n in changes.items():
+        into[key] = into.get(key, 0) + n
+
+
+def apply_changes(changes) -> None:
+    """Replace the contributions of each (before, after) figures pair; called inside the dossier write."""
+    tally: dict = {}
+    spread: dict = {}
+    for before, after in changes:
+        _merge(tally, delta(contributions(before), contributions(after)))
+        _merge(spread, delta(durations(before), durations(after)))
+    add_to_tally(expand_levels(rows_by_day({k: n for k, n in tally.items() if n})))
+    add_to_durations({k: n for k, n in spread.items() if n})
+
+
+def apply_rating(rating) -> None:
+    """A new rating: +1 on its level's measure for the day it was given (inside the rating's transaction)."""
+    dossier = rating.dossier
+    day = rating.rated_at.astimezone(TZ).date()
+    measure = RATING_MEASURES[int(rating.overall)]
+    add_to_tally(expand_levels({(day, dossier.receiving_agency_id, dossier.procedure_id): {measure: 1}}))
+
+
+def _upsert(table: str, key_columns: tuple, value_columns: tuple, rows: list[tuple]) -> None:
+    """INSERT … ON CONFLICT DO UPDATE SET v = v + excluded.v (PostgreSQL and SQLite), in key order (no deadlocks)."""
+    if not rows:
+        return
+    columns = key_columns + value_columns
+    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    updates = ", ".join(f'"{c}" = "{table}"."{c}" + excluded."{c}"' for c in value_columns)
+    conflict = ", ".join(f'"{c}"' for c in key_columns)
+    rows = sorted(rows)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), BATCH):
+            chunk = rows[start:start + BATCH]
+            cursor.execute(
+                f'INSERT INTO "{table}" ({quoted}) VALUES {", ".join([placeholders] * len(chunk))} '
+                f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}",
+                [value for row in chunk for value in row])
+
+
+TALLY_KEYS = ("level", "bucket", "agency_id", "procedure_id")
+
+
+def add_to_tally(rows: dict) -> None:
+    _upsert(Tally._meta.db_table, TALLY_KEYS, MEASURES,
+            [(*key, *(measures.get(m, 0) for m in MEASURES)) for key, measures in rows.items()])
+
+
+def add_to_durations(rows: dict) -> None:
+    _upsert(DurationTally._meta.db_table, ("month", "agency_id", "procedure_id", "days"), ("count",),
+            [(*key, n) for key, n in rows.items()])
+
+
+# ---------------------------------------------------------------- recount from the base tables
+def _day(field: str):
+    return TruncDate(field, tzinfo=TZ)
+
+
+def _grouped(qs, field: str, measure: str, out: Counter) -> None:
+    for day, agency, procedure, n in (qs.annotate(day=_day(field)).order_by()
+                                      .values_list("day", "receiving_agency_id", "procedure_id")
+                                      .annotate(n=Count("id"))):
+        out[(day, agency, procedure, measure)] += n
+
+
+def recount(id_range: tuple[int, int] | None = None) -> tuple[Counter, Counter]:
+    """Every measure counted again with GROUP BY on the base tables: (day contributions, duration histogram),
+    for all dossiers or those with lo <= id < hi (contributions add up over dossiers, so chunks can be summed)."""
+    base = Dossier.objects.all()
+    ratings = Rating.objects.all()
+    if id_range is not None:
+        base = base.filter(pk__gte=id_range[0], pk__lt=id_range[1])
+        ratings = ratings.filter(dossier_id__gte=id_range[0], dossier_id__lt=id_range[1])
+    out: Counter = Counter()
+    received = base.filter(received_at__isnull=False)
+    _grouped(received.filter(channel=ONLINE), "received_at", "received_online", out)
+    _grouped(received.exclude(channel=ONLINE), "received_at", "received_offline", out)
+    resolved = received.filter(resolved_at__isnull=False)
+    _grouped(resolved.filter(timeliness="early"), "resolved_at", "resolved_early", out)
+    _grouped(resolved.filter(timeliness="on_time"), "resolved_at", "resolved_on_time", out)
+    _grouped(resolved.exclude(timeliness__in=["early", "on_time"]), "resolved_at", "resolved_late", out)
+    ended = received.filter(resolved_at__isnull=True, finished_at__isnull=False)
+    _grouped(ended.filter(state="withdrawn"), "finished_at", "withdrawn", out)
+    _grouped(ended.filter(state="stopped"), "finished_at", "stopped", out)
+    _grouped(base.filter(state="refused", finished_at__isnull=False), "finished_at", "refused", out)
+    _grouped(received.filter(Q(supplement_count__gt=1) | Q(resolved_at__isnull=False, timeliness="late")),
+             "received_at", "late_766", out)
+    _grouped(received.filter(is_digitised=True, result_is_electronic=True), "received_at", "digitised", out)
+
+    closed = received.annotate(
+        closed=Case(When(resolved_at__isnull=False, then=F("resolved_at")),
+                    When(state__in=["withdrawn", "stopped"], then=F("finished_at"))),
+    ).annotate(closed_day=_day("closed"), due_day=_day("due_at")).filter(due_at__isnull=False).exclude(state__in=PAUSED).filter(
+        Q(closed__isnull=True) | Q(due_day__lt=F("closed_day")))
+    _grouped(closed, "due_at", "overdue_began", out)
+    _grouped(closed.filter(closed__isnull=False), "closed", "overdue_ended", out)
+
+    spread: Counter = Counter()
+    for resolved_day, received_day, agency, procedure, n in (
+            resolved.annotate(rd=_day("resolved_at"), cd=_day("received_at")).order_by()
+            .values_list("rd", "cd", "receiving_agency_id", "procedure_id").annotate(n=Count("id"))):
+        out[(resolved_day, agency, procedure, "resolved_days")] += (resolved_day - received_day).days * n
+        spread[(resolved_day.replace(day=1), agency, procedure, (resolved_day - received_day).days)] += n
+
+    for day, agency, procedure, overall, n in (
+            ratings.annotate(day=_day("rated_at")).order_by()
+            .values_list("day", "dossier__receiving_agency_id", "dossier__procedure_id", "overall")
+            .annotate(n=Count("id"))):
+        out[(day, agency, procedure, RATING_MEASURES[overall])] += n
+    return Counter({k: n for k, n in out.items() if n}), spread
+
+
+def expected_rows() -> tuple[dict, dict]:
+    day_counts, spread = recount()
+    return expand_levels(rows_by_day(day_counts)), dict(spread)
+
+
+def stored_rows() -> tuple[dict, dict]:
+    tally = {}
+    for row in Tally.objects.values_list(*TALLY_KEYS, *MEASURES).iterator(chunk_size=10000):
+        measures = {m: n for m, n in zip(MEASURES, row[4:], strict=True) if n}
+        if measures:
+            tally[tuple(row[:4])] = measures
+    spread = {tuple(row[:4]): row[4] for row in DurationTally.objects.exclude(count=0).values_list(
+        "month", "agency_id", "procedure_id", "days", "count").iterator(chunk_size=10000)}
+    return tally, spread
+
+
+def differences() -> list[tuple]:
+    """Rows where the summary and a fresh recount disagree: [(key, stored, expected)]; empty when exact."""
+    expected_tally, expected_spread = expected_rows()
+    tally, spread = stored_rows()
+    diffs = [(k, tally.get(k), expected_tally.get(k)) for k in set(tally) | set(expected_tally)
+             if tally.get(k) != expected_tally.get(k)]
+    diffs += [(k, spread.get(k), expected_spread.get(k)) for k in set(spread) | set(expected_spread)
+              if spread.get(k) != expected_spread.get(k)]
+    return sorted(diffs, key=repr)
+
+
+def rebuild(*, requested_by=None, chunk: int = 500_000) -> Rebuild:
+    """Replace the summary by a recount, in one transaction; writers wait meanwhile (their deltas apply after).
+    The recount runs over id ranges of `chunk` dossiers whose partial sums are added up, so memory stays flat."""
+    run = Rebuild.objects.create(requested_by=requested_by, requested_at=timezone.now())
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f'LOCK TABLE "{Tally._meta.db_table}", "{DurationTally._meta.db_table}" '
+                               "IN EXCLUSIVE MODE")
+        Tally.objects.all().delete()
+        DurationTally.objects.all().delete()
+        bounds = Dossier.objects.aggregate(lo=Min("pk"), hi=Max("pk"))
+        if bounds["lo"] is not None:
+            for lo in range(bounds["lo"], bounds["hi"] + 1, chunk):
+                day_counts, spread = recount((lo, lo + chunk))
+                add_to_tally(expand_levels(rows_by_day(day_counts)))
+                add_to_durations(spread)
+        run.dossiers = Dossier.objects.count()
+        run.rows = Tally.objects.count() + DurationTally.objects.count()
+        run.finished_at = timezone.now()
+        run.save()
+    log.info("Summary rebuilt: %s dossiers, %s rows", run.dossiers, run.rows)
+    return run

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "reports"
+urlpatterns = [
+    path("", views.ii06a, name="ii06a"),
+    path("ho-so/", views.drill_down, name="drill_down"),
+    path("tong-quan/", views.dashboard, name="dashboard"),
+    path("chi-so-766/", views.scores, name="scores"),
+    path("tong-hop-lai/", views.rebuilds, name="rebuilds"),
+    path("tong-hop-lai/chay/", views.rebuild, name="rebuild"),
+]
