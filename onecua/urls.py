@@ -17,8 +17,6 @@ urlpatterns = [
     path("cong-khai/", include("reports.public_urls")),
     path("can-bo/danh-gia/", include("surveys.staff_urls")),
     path("danh-gia/", include("surveys.urls")),
-    path("can-bo/danh-gia/", include("surveys.staff_urls")),
-    path("danh-gia/", include("surveys.urls")),
     path("can-bo/", include("dossiers.urls")),
     path("", include("dossiers.portal_urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -60,7 +60,6 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.staff",
                 "surveys.context_processors.follow_ups",
-                "surveys.context_processors.follow_ups",
                 "reports.context_processors.reports_nav",
             ],
         },
@@ -187,10 +186,6 @@ ONECUA = {
     "NOTIFICATION_MAX_ATTEMPTS": env.int("NOTIFICATION_MAX_ATTEMPTS", default=6),
     "NOTIFICATION_RETRY_BASE_SECONDS": env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=30),
     "NOTIFICATION_REQUEUE_GRACE_SECONDS": env.int("NOTIFICATION_REQUEUE_GRACE_SECONDS", default=60),
-    # Satisfaction rating: the link in the result notification (and the tracking page's form) stays valid this
-    # many days; the kiosk page the desk opens on a tablet, this many minutes.
-    "RATING_TOKEN_DAYS": env.int("RATING_TOKEN_DAYS", default=30),
-    "RATING_KIOSK_TOKEN_MINUTES": env.int("RATING_KIOSK_TOKEN_MINUTES", default=30),
     # Satisfaction rating: the link in the result notification (and the tracking page's form) stays valid this
     # many days; the kiosk page the desk opens on a tablet, this many minutes.
     "RATING_TOKEN_DAYS": env.int("RATING_TOKEN_DAYS", default=30),
