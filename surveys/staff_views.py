@@ -9,10 +9,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dossiers.errors import ActionForbidden, DossierError
+from dossiers.errors import ActionForbidden, DossierError, TransitionRefused
 from dossiers.models import State
 from dossiers.selectors import agency_subtree_ids
 from dossiers.views import staff_required, visible_or_404
+from procedures.formatting import vn_short_datetime
 
 from . import services
 from .forms import FollowUpResponseForm, IndicesForm, ResultsFilterForm
@@ -60,7 +61,7 @@ def indices_edit(request, pk: int):
     row = indices_of(dossier)
     editable = dossier.state == State.RETURNED and may_enter_indices(user=request.user, dossier=dossier)
     initial = {name: getattr(row, name) for name in MANUAL_FIELDS} if row else {}
-    form = IndicesForm(request.POST or None, initial=initial)
+    form = IndicesForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST":
         if not editable:
             return _refused(request, _("Chỉ cán bộ một cửa của nơi tiếp nhận hoặc thanh tra mới được chấm các chỉ số "
@@ -102,14 +103,21 @@ def follow_up_detail(request, pk: int):
         follow_up = follow_up_for(user=request.user, pk=pk)
     except FollowUp.DoesNotExist as exc:
         raise Http404 from exc
-    can_respond = (follow_up.status == FollowUpStatus.OPEN
-                   and follow_up.agency_id in leader_agency_ids(user=request.user))
-    form = FollowUpResponseForm(request.POST or None)
+    is_leader = follow_up.agency_id in leader_agency_ids(user=request.user)
+    can_respond = follow_up.status == FollowUpStatus.OPEN and is_leader
+    form = FollowUpResponseForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and not can_respond:
+        if not is_leader:
+            return _refused(request, _("Chỉ lãnh đạo của nơi tiếp nhận hồ sơ mới được phản hồi đánh giá này."), 403)
+        return _refused(request, _("Đánh giá này đã được phản hồi lúc %(at)s.")
+                        % {"at": vn_short_datetime(follow_up.responded_at)}, 409)
     if request.method == "POST" and form.is_valid():
         try:
             services.follow_up_respond(follow_up=follow_up, actor=request.user, response=form.cleaned_data["response"])
         except ActionForbidden as exc:
             return _refused(request, exc.message, 403)
+        except TransitionRefused as exc:
+            return _refused(request, exc.message, 409)
         except DossierError as exc:
             form.add_error(None, exc.message)
         else:

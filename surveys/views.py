@@ -56,7 +56,7 @@ def _rate(request, code: str, token: str, *, via: str, action_url: str):
     if state["rated"]:
         return _refused(request, services.already_rated_error(dossier, state["rated_at"]).message, 409,
                         dossier=dossier, token=token, can_answer=state["can_answer"])
-    form = RatingForm(request.POST or None)
+    form = RatingForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -113,7 +113,7 @@ def questionnaire(request, code: str, token: str):
     if not state["can_answer"]:
         return _refused(request, _("Phiếu khảo sát của hồ sơ %(code)s đã được gửi; mỗi hồ sơ chỉ gửi một lần. "
                                    "Cảm ơn bạn.") % {"code": dossier.code}, 409, dossier=dossier)
-    form = QuestionnaireForm(request.POST or None, questions=active_questions())
+    form = QuestionnaireForm(request.POST if request.method == "POST" else None, questions=active_questions())
     if request.method == "POST" and form.is_valid():
         try:
             services.questionnaire_submit(dossier=dossier, answers=form.answers(), via=data.via)

@@ -51,3 +51,16 @@ def returned_late_after_two_supplements(w: World, committed_cm) -> Dossier:
         dossier = dossier_services.dossier_approve(dossier=dossier, actor=w.user("leader@dept"))
     with committed_cm(), at(vn(2025, 3, 20, 10, 0)):
         return dossier_services.dossier_return_result(dossier=dossier, actor=clerk, delivery="in_person")
+
+
+def returned_at_other_desk(w: World) -> Dossier:
+    """The default timeline at the second desk (the `world` helpers hand over with the first desk's clerk)."""
+    clerk = w.user("clerk@other_desk")
+    dossier = w.received(agency=w.other_desk)
+    with at(vn(2025, 3, 10, 9, 30)):
+        dossier = dossier_services.dossier_forward(dossier=dossier, actor=clerk, to_agency=w.dept)
+    with at(vn(2025, 3, 10, 14, 0)):
+        dossier = dossier_services.dossier_propose(dossier=dossier, actor=w.user("officer@dept"), outcome="approved",
+                                                   note="Đủ")
+        dossier = dossier_services.dossier_approve(dossier=dossier, actor=w.user("leader@dept"))
+        return dossier_services.dossier_return_result(dossier=dossier, actor=clerk, delivery="in_person")
