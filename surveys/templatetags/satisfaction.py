@@ -10,10 +10,10 @@ from ..views import tracking_context
 register = template.Library()
 
 
-@register.inclusion_tag("surveys/_rating_box.html")
-def rating_box(dossier):
+@register.inclusion_tag("surveys/_rating_box.html", takes_context=True)
+def rating_box(context, dossier):
     """The tracking page (after code + phone): the rating form when returned and not yet rated."""
-    return tracking_context(dossier)
+    return {**tracking_context(dossier), "csrf_token": context.get("csrf_token")}
 
 
 @register.inclusion_tag("surveys/_staff_panel.html", takes_context=True)

@@ -6,6 +6,7 @@ from datetime import timedelta
 from urllib.parse import urlparse
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from dossiers.errors import TransitionRefused
@@ -81,18 +82,22 @@ def test_only_the_returned_message_gets_a_link(world, committed):
     assert not Notification.objects.filter(body__contains="/danh-gia/").exists()
 
 
-def test_the_tracking_page_shows_the_form_once_the_result_is_returned(world, client):
+def test_the_tracking_page_shows_the_form_once_the_result_is_returned(world):
+    client = Client(enforce_csrf_checks=True)
     dossier = world.returned()
     tracked = client.get(reverse("portal:track"), {"ma": dossier.code, "sdt": PHONE}, follow=True)
     page = tracked.content.decode()
     assert tracked.status_code == 200 and 'id="rating"' in page
     token = re.search(r'name="token" value="([^"]+)"', page).group(1)
-    response = client.post(reverse("surveys:tracking", args=[dossier.code]), {**ANSWER, "token": token})
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page[page.index('id="rating"'):]).group(1)
+    response = client.post(reverse("surveys:tracking", args=[dossier.code]),
+                           {**ANSWER, "token": token, "csrfmiddlewaretoken": csrf})
     assert response.status_code == 302
     assert Rating.objects.get(dossier=dossier).via == Via.TRACKING
     after = client.get(reverse("portal:dossier", args=[dossier.code])).content.decode()
     assert "đã đánh giá lúc" in after and 'name="token"' not in after
-    second = client.post(reverse("surveys:tracking", args=[dossier.code]), {**ANSWER, "token": token})
+    second = client.post(reverse("surveys:tracking", args=[dossier.code]),
+                         {**ANSWER, "token": token, "csrfmiddlewaretoken": csrf})
     assert second.status_code == 409 and Rating.objects.count() == 1
 
 
