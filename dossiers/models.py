@@ -10,7 +10,8 @@ from pathlib import PurePosixPath
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
@@ -191,6 +192,10 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["handling_agency", "state", "due_at"], name="dossier_handling_queue"),
             models.Index(fields=["receiving_agency", "state", "submitted_at"], name="dossier_desk_queue"),
             models.Index(fields=["procedure", "resolved_at"], name="dossier_procedure_resolved"),
+            # Statistics drill-down lists (reports.selectors.cell_filter): results in a period, and dossiers
+            # still pending at an instant (received before it, closed — resolved, withdrawn, stopped — after it).
+            models.Index(fields=["receiving_agency", "resolved_at"], name="dossier_agency_resolved"),
+            models.Index(F("receiving_agency"), Coalesce("resolved_at", "finished_at"), name="dossier_agency_closed"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -18,12 +18,13 @@ class Level(models.TextChoices):
 
 
 class Tally(models.Model):
+    # One index only, the unique (level, bucket, agency, procedure): reports read ranges of (level, bucket).
     level = models.CharField(_("cấp thời gian"), max_length=1, choices=Level.choices)
     bucket = models.DateField(_("kỳ"), help_text=_("Ngày; ngày đầu tháng; ngày đầu năm."))
     agency = models.ForeignKey(Agency, verbose_name=_("nơi tiếp nhận"), on_delete=models.DO_NOTHING,
-                               db_constraint=False, related_name="+")
+                               db_constraint=False, db_index=False, related_name="+")
     procedure = models.ForeignKey(Procedure, verbose_name=_("thủ tục"), on_delete=models.DO_NOTHING,
-                                  db_constraint=False, related_name="+")
+                                  db_constraint=False, db_index=False, related_name="+")
     locals().update({name: models.IntegerField(name, default=0) for name in MEASURES})
 
     class Meta:
@@ -41,9 +42,9 @@ class DurationTally(models.Model):
 
     month = models.DateField(_("tháng"))
     agency = models.ForeignKey(Agency, verbose_name=_("nơi tiếp nhận"), on_delete=models.DO_NOTHING,
-                               db_constraint=False, related_name="+")
+                               db_constraint=False, db_index=False, related_name="+")
     procedure = models.ForeignKey(Procedure, verbose_name=_("thủ tục"), on_delete=models.DO_NOTHING,
-                                  db_constraint=False, related_name="+")
+                                  db_constraint=False, db_index=False, related_name="+")
     days = models.IntegerField(_("số ngày"))
     count = models.IntegerField(_("số hồ sơ"), default=0)
 

@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -29,10 +30,14 @@ SUBTREE_ROLES = {Role.INSPECTOR, Role.ADMIN}
 # ---------------------------------------------------------------- who sees which agencies
 def report_agency_ids(*, user) -> set[int]:
     """Agencies whose figures the user may see: an inspector's or admin's whole subtree, a leader's own agency."""
-    memberships = [m for m in memberships_of(user=user) if m.role in REPORT_ROLES]
-    direct = {m.agency_id for m in memberships}
-    overseen = {m.agency_id for m in memberships if m.role in SUBTREE_ROLES}
-    return direct | (agency_subtree_ids(overseen) if overseen else set())
+    cached = getattr(user, "_onecua_report_agencies", None)
+    if cached is None:
+        memberships = [m for m in memberships_of(user=user) if m.role in REPORT_ROLES]
+        direct = {m.agency_id for m in memberships}
+        overseen = {m.agency_id for m in memberships if m.role in SUBTREE_ROLES}
+        cached = direct | (agency_subtree_ids(overseen) if overseen else set())
+        user._onecua_report_agencies = cached
+    return set(cached)
 
 
 def report_roots(*, user) -> list[Agency]:
@@ -52,34 +57,54 @@ def midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=TZ)
 
 
-def before(day: date) -> Q:
-    """The summary rows whose days are all before `day`: earlier years, earlier months of its year, earlier days
-    of its month."""
+def segments_before(day: date) -> list[tuple]:
+    """The summary rows whose days are all before `day`, as (level, first bucket or None, bucket limit) ranges:
+    earlier years, earlier months of its year, earlier days of its month."""
     year, month = day.replace(month=1, day=1), day.replace(day=1)
-    return (Q(level=Level.YEAR, bucket__lt=year)
-            | Q(level=Level.MONTH, bucket__gte=year, bucket__lt=month)
-            | Q(level=Level.DAY, bucket__gte=month, bucket__lt=day))
+    segments = [(Level.YEAR, None, year)]
+    if month > year:
+        segments.append((Level.MONTH, year, month))
+    if day > month:
+        segments.append((Level.DAY, month, day))
+    return segments
+
+
+def before(day: date) -> Q:
+    q = Q()
+    for level, first, limit in segments_before(day):
+        q |= Q(level=level, bucket__lt=limit, **({"bucket__gte": first} if first else {}))
+    return q
 
 
 FLOW = ("received_online", "received_offline", "resolved_early", "resolved_on_time", "resolved_late",
         "resolved_days", "withdrawn", "stopped", "refused", "late_766", "digitised",
         "rated_very_satisfied", "rated_satisfied", "rated_not_satisfied")
+MEASURES = FLOW + ("overdue_began", "overdue_ended")
 
 
 def _period_sums(qs: QuerySet, group: str | None, start: date, end: date) -> dict:
-    """{group value: {measure: (sum before start, sum through end)}} from the summary."""
-    a, b = before(start), before(end + timedelta(days=1))
-    measures = FLOW + ("overdue_began", "overdue_ended")
-    aggregates = {}
-    for m in measures:
-        aggregates[f"{m}__a"] = Sum(m, filter=a, default=0)
-        aggregates[f"{m}__b"] = Sum(m, filter=b, default=0)
-    qs = qs.filter(a | b)
-    rows = qs.values(group).annotate(**aggregates).order_by() if group else [qs.aggregate(**aggregates)]
-    out = {}
-    for row in rows:
-        out[row[group] if group else None] = {m: (row[f"{m}__a"], row[f"{m}__b"]) for m in measures}
-    return out
+    """{group value: {measure: (sum before start, sum through end)}} from the summary. Each range of (level,
+    bucket) is its own query, which the unique (level, bucket, agency, procedure) index serves directly."""
+    a, b = segments_before(start), segments_before(end + timedelta(days=1))
+    totals: dict = {}
+    for segment in dict.fromkeys(a + b):
+        level, first, limit = segment
+        rows = qs.filter(level=level, bucket__lt=limit, **({"bucket__gte": first} if first else {}))
+        aggregates = {m: Sum(m) for m in MEASURES}
+        found = (rows.values(group).annotate(**aggregates).order_by() if group
+                 else [{**rows.aggregate(**aggregates), None: None}])
+        for row in found:
+            key = row[group]
+            into = totals.setdefault(key, {m: [0, 0] for m in MEASURES})
+            for m in MEASURES:
+                value = row[m] or 0
+                if segment in a:
+                    into[m][0] += value
+                if segment in b:
+                    into[m][1] += value
+    if group is None and None not in totals:
+        totals[None] = {m: [0, 0] for m in MEASURES}
+    return {key: {m: tuple(v) for m, v in sums.items()} for key, sums in totals.items()}
 
 
 # ---------------------------------------------------------------- report II.06a
@@ -195,18 +220,22 @@ def report_ii06a(*, agency_ids: set[int], start: date, end: date, grouping: str 
 
 
 # ---------------------------------------------------------------- drill-down: the dossiers behind a cell
+def with_closed_at(qs: QuerySet[Dossier]) -> QuerySet[Dossier]:
+    """`closed_at`: when a received dossier stopped pending — resolved_at, or finished_at when withdrawn or
+    stopped (a resolved dossier has no finished_at); indexed with the receiving agency (dossier_agency_closed)."""
+    return qs.alias(closed_at=Coalesce("resolved_at", "finished_at"))
+
+
 def _open_at(moment: datetime) -> Q:
-    """Received before `moment` and not yet resolved, withdrawn or stopped at `moment`."""
-    return (Q(received_at__lt=moment)
-            & (Q(resolved_at__isnull=True) | Q(resolved_at__gte=moment))
-            & ~Q(state__in=[State.WITHDRAWN, State.STOPPED], resolved_at__isnull=True, finished_at__lt=moment))
+    """Received before `moment` and not yet resolved, withdrawn or stopped at `moment` (needs `closed_at`)."""
+    return Q(received_at__lt=moment) & (Q(closed_at__isnull=True) | Q(closed_at__gte=moment))
 
 
 def cell_filter(column: str, start: date, end: date) -> Q:
     s, e = midnight(start), midnight(end + timedelta(days=1))
     received = Q(received_at__gte=s, received_at__lt=e)
     resolved = Q(resolved_at__gte=s, resolved_at__lt=e)
-    ended = Q(received_at__isnull=False, resolved_at__isnull=True, finished_at__gte=s, finished_at__lt=e)
+    ended = Q(received_at__isnull=False, resolved_at__isnull=True, closed_at__gte=s, closed_at__lt=e)
     pending = _open_at(e)
     filters = {
         "received_online": received & Q(channel=Channel.ONLINE),
@@ -222,7 +251,7 @@ def cell_filter(column: str, start: date, end: date) -> Q:
         "pending_within": pending & (Q(due_at__isnull=True) | Q(due_at__gte=e) | Q(state__in=PAUSED_STATES)),
         "withdrawn": ended & Q(state=State.WITHDRAWN),
         "stopped": ended & Q(state=State.STOPPED),
-        "refused": Q(state=State.REFUSED, finished_at__gte=s, finished_at__lt=e),
+        "refused": Q(state=State.REFUSED, closed_at__gte=s, closed_at__lt=e),
     }
     return filters[column]
 
@@ -255,7 +284,7 @@ def row_filter(row_key: str) -> Q:
 def cell_dossiers(*, user, agency_ids: set[int], start: date, end: date, column: str, row_key: str = "all",
                   field_id: int | None = None) -> QuerySet[Dossier]:
     """The dossiers a report cell counts, through the staff scoping selector."""
-    qs = dossiers_visible_to(user=user).filter(receiving_agency_id__in=agency_ids)
+    qs = with_closed_at(dossiers_visible_to(user=user).filter(receiving_agency_id__in=agency_ids))
     if field_id:
         qs = qs.filter(procedure__field_id=field_id)
     return qs.filter(cell_filter(column, start, end) & row_filter(row_key))
@@ -263,7 +292,7 @@ def cell_dossiers(*, user, agency_ids: set[int], start: date, end: date, column:
 
 def cell_count(*, agency_ids: set[int], start: date, end: date, column: str, row_key: str = "all") -> int:
     """The same count without a user (tests and the benchmark check identities with it)."""
-    return Dossier.objects.filter(receiving_agency_id__in=agency_ids).filter(
+    return with_closed_at(Dossier.objects.filter(receiving_agency_id__in=agency_ids)).filter(
         cell_filter(column, start, end) & row_filter(row_key)).count()
 
 
