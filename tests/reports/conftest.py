@@ -85,3 +85,11 @@ class Script:
 @pytest.fixture
 def script(world) -> Script:  # noqa: F811 - the imported fixture
     return Script(world)
+
+
+@pytest.fixture
+def march(script):
+    """The hand-made month of tests/reports/scenario.py."""
+    from tests.reports.scenario import build_march
+
+    return build_march(script)

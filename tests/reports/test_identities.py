@@ -12,6 +12,8 @@ from dossiers.recompute import recompute_open_dossiers
 from procedures.models import CalendarException, CalendarExceptionKind
 from procedures.worktime import TZ
 from reports import selectors, tally
+from reports.models import Tally
+from surveys.services import rating_submit
 from tests.dossiers.conftest import at, vn
 
 START = date(2025, 2, 3)
@@ -49,7 +51,10 @@ def _history(script, rng: random.Random, count: int):
             if path in ("resolve", "return", "supplement") and d.state in ("received", "processing"):
                 d = script.resolve(d, when, outcome=rng.choice(["approved", "approved", "declined"]))
                 if path == "return":
-                    script.return_result(d, when + timedelta(hours=2))
+                    d = script.return_result(d, when + timedelta(hours=2))
+                    if rng.random() < 0.7:
+                        with at(when + timedelta(hours=3)):
+                            rating_submit(dossier=d, overall=rng.choice([0, 1, 2]), convenience=1, via="kiosk")
             elif path == "withdraw":
                 script.withdraw(d, when)
             elif path == "stop" and d.state in ("received", "processing"):
@@ -61,6 +66,7 @@ def _history(script, rng: random.Random, count: int):
 
 def _check(world, rng: random.Random):
     assert tally.differences() == []
+    assert Tally.objects.exists()
     scopes = [{world.desk.pk}, {world.other_desk.pk}, {world.desk.pk, world.other_desk.pk}]
     for _ in range(4):
         start = START + timedelta(days=rng.randrange(-5, DAYS))
