@@ -97,7 +97,8 @@ def scores_xlsx(rows, total, *, start, end, scope_label: str) -> bytes:
         name = score.agency.name if score.agency else "Tổng cộng"
         code = score.agency.identifier if score.agency else ""
         for indicator in score.indicators:
-            values = [name, code, indicator.label, indicator.numerator, indicator.denominator,
+            values = [name, code, indicator.label + (f" ({indicator.detail})" if indicator.detail else ""),
+                      indicator.numerator, indicator.denominator,
                       float(indicator.rate) if indicator.rate is not None else None, float(indicator.threshold),
                       float(indicator.points) if indicator.points is not None else None,
                       float(indicator.max_points),

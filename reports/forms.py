@@ -26,10 +26,19 @@ class PeriodForm(forms.Form):
                                    empty_label=_("Tất cả lĩnh vực"))
     grouping = forms.ChoiceField(label=_("Thống kê"), choices=list(GROUPINGS.items()), required=False)
 
-    def __init__(self, data=None, *, agencies, **kwargs):
+    def __init__(self, data=None, *, agencies, default_start: date | None = None, **kwargs):
         today = timezone.localdate()
-        initial = {"start": today.replace(month=1, day=1), "end": today, "grouping": "agency"}
-        super().__init__(data if data else None, initial=initial, **kwargs)
+        initial = {"start": default_start or today.replace(month=1, day=1), "end": today, "grouping": "agency"}
+        filters = {"start", "end", "agency", "field", "grouping"}
+        if data is not None and not filters & set(data):
+            data = None  # e.g. only ?format=xlsx or ?page=2: the default period
+        elif data is not None:
+            # A field left out of the address keeps its default (an empty box is still an error).
+            data = data.copy()
+            for name in ("start", "end"):
+                if name not in data:
+                    data[name] = f"{initial[name]:%d/%m/%Y}"
+        super().__init__(data, initial=initial, **kwargs)
         self.fields["agency"].queryset = Agency.objects.filter(pk__in=[a.pk for a in agencies])
         self.defaults = initial
 

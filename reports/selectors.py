@@ -446,6 +446,7 @@ class Indicator:
     denominator: int
     threshold: Decimal      # percent at which the indicator earns full points
     max_points: Decimal
+    detail: str = ""        # shown instead of numerator/denominator when the rate is not a plain share
 
     @property
     def rate(self) -> Decimal | None:
@@ -476,10 +477,10 @@ class AgencyScore:
         return sum(i.max_points for i in self.indicators)
 
 
-def _indicator(key: str, label, numerator: int, denominator: int) -> Indicator:
+def _indicator(key: str, label, numerator: int, denominator: int, detail: str = "") -> Indicator:
     config = points_config()[key]
     return Indicator(key, str(label), numerator, denominator, Decimal(str(config["threshold"])),
-                     Decimal(str(config["points"])))
+                     Decimal(str(config["points"])), detail)
 
 
 def _score(agency, s: dict, overdue_now: int, coverage: tuple[int, int]) -> AgencyScore:
@@ -502,7 +503,9 @@ def _score(agency, s: dict, overdue_now: int, coverage: tuple[int, int]) -> Agen
         _indicator("digitisation", _("Tỷ lệ số hóa hồ sơ, kết quả"), period("digitised"), received),
         _indicator("satisfaction", _("Mức độ hài lòng trong giải quyết"),
                    int((handling * 10000).to_integral_value()) if received or ratings else 0,
-                   10000 if received or ratings else 0),
+                   10000 if received or ratings else 0,
+                   detail=_("100%% − quá hạn %(late)s/%(received)s − không hài lòng %(unhappy)s/%(ratings)s")
+                   % {"late": late, "received": received, "unhappy": not_satisfied, "ratings": ratings}),
     ]
     average = (Decimal(period("resolved_days")) / resolved).quantize(Decimal("0.1")) if resolved else None
     return AgencyScore(agency, indicators, average)

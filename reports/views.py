@@ -31,11 +31,8 @@ def _forbidden(request):
 def _scope(request, *, default_months: int | None = None):
     """(form, period dict, agency ids, scope label) for the user's report scope; form errors give period None."""
     roots = selectors.report_roots(user=request.user)
-    form = PeriodForm(request.GET, agencies=roots)
-    if default_months and not form.is_bound:
-        today = timezone.localdate()
-        form.defaults.update(start=months_ago(today, default_months - 1), end=today)
-        form.initial.update(start=form.defaults["start"], end=today)
+    default_start = months_ago(timezone.localdate(), default_months - 1) if default_months else None
+    form = PeriodForm(request.GET, agencies=roots, default_start=default_start)
     if form.is_bound and not form.is_valid():
         return form, None, set(), ""
     period = form.period()
