@@ -3,7 +3,8 @@
 from io import BytesIO
 
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
@@ -16,13 +17,15 @@ BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 CENTRE = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 # Report II.06a's header: two levels, as in the official form (Circular 01/2018/TT-VPCP, annex II.06a).
+# The files keep the form's Vietnamese headers whatever the page's language; the page translates them.
 II06A_GROUPS = [
-    ("Số hồ sơ nhận giải quyết", ["Tổng số", "Trực tuyến", "Trực tiếp, dịch vụ bưu chính", "Từ kỳ trước"]),
-    ("Số hồ sơ đã giải quyết", ["Tổng số", "Trước hạn", "Đúng hạn", "Quá hạn"]),
-    ("Số hồ sơ đang giải quyết", ["Tổng số", "Trong hạn", "Quá hạn"]),
-    ("Hồ sơ rút, dừng, từ chối", ["Rút hồ sơ", "Dừng giải quyết", "Từ chối tiếp nhận"]),
+    (_("Số hồ sơ nhận giải quyết"), [_("Tổng số"), _("Trực tuyến"), _("Trực tiếp, dịch vụ bưu chính"),
+                                     _("Từ kỳ trước")]),
+    (_("Số hồ sơ đã giải quyết"), [_("Tổng số"), _("Trước hạn"), _("Đúng hạn"), _("Quá hạn")]),
+    (_("Số hồ sơ đang giải quyết"), [_("Tổng số"), _("Trong hạn"), _("Quá hạn")]),
+    (_("Hồ sơ rút, dừng, từ chối"), [_("Rút hồ sơ"), _("Dừng giải quyết"), _("Từ chối tiếp nhận")]),
 ]
-FIRST_HEADER = {"agency": "Cơ quan, đơn vị", "field": "Lĩnh vực", "procedure": "Thủ tục hành chính"}
+FIRST_HEADER = {"agency": _("Cơ quan, đơn vị"), "field": _("Lĩnh vực"), "procedure": _("Thủ tục hành chính")}
 
 
 def _workbook(title: str, subtitle: str):
@@ -43,19 +46,24 @@ def _save(wb) -> bytes:
 
 
 def ii06a_xlsx(report, *, scope_label: str) -> bytes:
+    with translation.override("vi"):
+        return _ii06a_xlsx(report, scope_label=scope_label)
+
+
+def _ii06a_xlsx(report, *, scope_label: str) -> bytes:
     wb, ws = _workbook("Biểu II.06a", f"Tình hình, kết quả giải quyết TTHC – {scope_label} – "
                                      f"từ {report.start:%d/%m/%Y} đến {report.end:%d/%m/%Y}")
     ws.cell(4, 1, "STT")
-    ws.cell(4, 2, FIRST_HEADER[report.grouping])
+    ws.cell(4, 2, str(FIRST_HEADER[report.grouping]))
     ws.cell(4, 3, "Mã")
     for c in (1, 2, 3):
         ws.merge_cells(start_row=4, start_column=c, end_row=5, end_column=c)
     column = 4
     for group, subs in II06A_GROUPS:
-        ws.cell(4, column, group)
+        ws.cell(4, column, str(group))
         ws.merge_cells(start_row=4, start_column=column, end_row=4, end_column=column + len(subs) - 1)
         for i, sub in enumerate(subs):
-            ws.cell(5, column + i, sub)
+            ws.cell(5, column + i, str(sub))
         column += len(subs)
     last_column = column - 1
     keys = [key for key, _label in report.columns]
@@ -112,5 +120,10 @@ def scores_xlsx(rows, total, *, start, end, scope_label: str) -> bytes:
 
 
 def pdf(template: str, context: dict) -> bytes:
+    with translation.override("vi"):
+        return _pdf(template, context)
+
+
+def _pdf(template: str, context: dict) -> bytes:
     html = render_to_string(template, {**font_context(), "printed_at": timezone.now(), **context})
     return html_to_pdf(html)
