@@ -22,13 +22,16 @@ Delivery guarantees (honestly: at-least-once, with duplicates made rare and dete
 
 import hashlib
 import logging
+import secrets
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
+from types import SimpleNamespace
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.dispatch import Signal
 from django.utils import timezone, translation
@@ -118,7 +121,7 @@ def sms_backend():
 # ---------------------------------------------------------------- content
 def _ascii(text: str) -> str:
     """SMS without diacritics (one GSM-7 segment holds 160 characters, a Unicode one only 70)."""
-    return strip_diacritics(text)
+    return text if text.isascii() else strip_diacritics(text)
 
 
 @dataclass
@@ -130,28 +133,51 @@ class Message:
     extra: dict = field(default_factory=dict)
 
 
-def _salutation(dossier: Dossier) -> str:
-    return f"Kính gửi {dossier.applicant_name}," if dossier.applicant_is_organisation else (
-        f"Kính gửi Ông/Bà {dossier.applicant_name},")
+def _salutation(name: str, is_organisation: bool) -> str:
+    return f"Kính gửi {name}," if is_organisation else f"Kính gửi Ông/Bà {name},"
 
 
-def _applicant_body(dossier: Dossier, lines: list[str]) -> str:
+def _body(salutation: str, lines: list[str], *, code: str, procedure_name: str, agency_name: str, url: str) -> str:
     province = settings.ONECUA.get("PROVINCE_NAME", "")
     parts = [
-        _salutation(dossier),
+        salutation,
         "",
         *lines,
         "",
-        f"Mã hồ sơ: {dossier.code}",
-        f"Thủ tục: {dossier.procedure.name}",
-        f"Nơi tiếp nhận: {dossier.receiving_agency.name}",
+        f"Mã hồ sơ: {code}",
+        f"Thủ tục: {procedure_name}",
+        f"Nơi tiếp nhận: {agency_name}",
         "",
-        f"Tra cứu tình trạng hồ sơ: {tracking_url(dossier)}",
+        f"Tra cứu tình trạng hồ sơ: {url}",
         "",
         f"Thư này được gửi tự động từ Cổng dịch vụ công Một Cửa{' tỉnh ' + province if province else ''}; "
         "xin Ông/Bà không trả lời thư này.",
     ]
     return "\n".join(parts)
+
+
+def _applicant_body(dossier: Dossier, lines: list[str]) -> str:
+    return _body(_salutation(dossier.applicant_name, dossier.applicant_is_organisation), lines, code=dossier.code,
+                 procedure_name=dossier.procedure.name, agency_name=dossier.receiving_agency.name,
+                 url=tracking_url(dossier))
+
+
+def _vn_times(value: datetime) -> tuple[str, str]:
+    """(vn_datetime, vn_short_datetime) of one instant from one conversion: the recomputation formats two
+    instants for each of thousands of messages (tests hold the text equal to procedures.formatting's)."""
+    local = worktime.to_local(value)
+    hour, minute, day = f"{local.hour:02d}", f"{local.minute:02d}", f"{local.day:02d}/{local.month:02d}/{local.year}"
+    return f"{hour} giờ {minute} phút, ngày {day}", f"{hour}:{minute} {day}"
+
+
+def _appointment_moved_message(code: str, old_appointment: datetime, new_appointment: datetime) -> Message:
+    new, new_short = _vn_times(new_appointment)
+    return Message("appointment_moved", f"Hồ sơ {code}: thay đổi thời gian hẹn trả kết quả", [
+        "Do lịch làm việc của cơ quan nhà nước thay đổi, thời gian hẹn trả kết quả hồ sơ của Ông/Bà "
+        "được điều chỉnh:",
+        f"  - Thời gian hẹn cũ: {_vn_times(old_appointment)[0]}",
+        f"  - Thời gian hẹn mới: {new}",
+    ], f"HS {code} doi lich hen tra ket qua sang {new_short}.")
 
 
 def applicant_message(dossier: Dossier, action: str, *, old_appointment: datetime | None = None) -> Message | None:
@@ -206,29 +232,45 @@ def applicant_message(dossier: Dossier, action: str, *, old_appointment: datetim
             "Cơ quan có thẩm quyền đã dừng giải quyết hồ sơ của Ông/Bà.", f"Lý do: {reason}",
         ], f"HS {code} bi dung giai quyet. Ly do: {reason}")
     if action == "appointment_moved":
-        return Message("appointment_moved", f"Hồ sơ {code}: thay đổi thời gian hẹn trả kết quả", [
-            "Do lịch làm việc của cơ quan nhà nước thay đổi, thời gian hẹn trả kết quả hồ sơ của Ông/Bà "
-            "được điều chỉnh:",
-            f"  - Thời gian hẹn cũ: {vn_datetime(old_appointment)}",
-            f"  - Thời gian hẹn mới: {vn_datetime(dossier.appointment_at)}",
-        ], f"HS {code} doi lich hen tra ket qua sang {vn_short_datetime(dossier.appointment_at)}.")
+        return _appointment_moved_message(code, old_appointment, dossier.appointment_at)
     return None
 
 
-def _applicant_rows(dossier: Dossier, message: Message, key: str) -> list[Notification]:
+# The columns an outbox row is composed with; the others take the model's defaults (see _insert).
+COMPOSED = ("idempotency_key", "kind", "channel", "recipient", "recipient_user_id", "dossier_id", "agency_id",
+            "subject", "body")
+
+
+def _tracking_prefix() -> str:
+    """tracking_url() without the code: the same text, worked out once for a batch of messages."""
+    return tracking_url(SimpleNamespace(code=""))
+
+
+def _applicant_values(message: Message, key: str, *, dossier_id: int, agency_id: int, code: str, name: str,
+                      is_organisation: bool, email: str, phone: str, procedure_name: str, agency_name: str,
+                      tracking_prefix: str) -> list[tuple]:
+    """The applicant's e-mail and SMS rows, as values in COMPOSED order: one composition for single actions and
+    for the thousands of rows of a recomputation."""
     rows = []
-    url = tracking_url(dossier)
-    if dossier.applicant_email:
-        rows.append(Notification(
-            idempotency_key=f"{key}:email", kind=message.kind, channel=NotificationChannel.EMAIL,
-            recipient=dossier.applicant_email, dossier=dossier, agency_id=dossier.receiving_agency_id,
-            subject=f"[Một Cửa] {message.subject}"[:255], body=_applicant_body(dossier, message.lines)))
-    if dossier.applicant_phone:
-        rows.append(Notification(
-            idempotency_key=f"{key}:sms", kind=message.kind, channel=NotificationChannel.SMS,
-            recipient=dossier.applicant_phone, dossier=dossier, agency_id=dossier.receiving_agency_id,
-            body=_ascii(f"Mot Cua: {message.sms} Tra cuu: {url}")))
+    url = tracking_prefix + code
+    if email:
+        rows.append((f"{key}:email", message.kind, NotificationChannel.EMAIL.value, email, None, dossier_id,
+                     agency_id, f"[Một Cửa] {message.subject}"[:255],
+                     _body(_salutation(name, is_organisation), message.lines, code=code,
+                           procedure_name=procedure_name, agency_name=agency_name, url=url)))
+    if phone:
+        rows.append((f"{key}:sms", message.kind, NotificationChannel.SMS.value, phone, None, dossier_id, agency_id,
+                     "", _ascii(f"Mot Cua: {message.sms} Tra cuu: {url}")))
     return rows
+
+
+def _applicant_rows(dossier: Dossier, message: Message, key: str) -> list[Notification]:
+    values = _applicant_values(
+        message, key, dossier_id=dossier.pk, agency_id=dossier.receiving_agency_id, code=dossier.code,
+        name=dossier.applicant_name, is_organisation=dossier.applicant_is_organisation,
+        email=dossier.applicant_email, phone=dossier.applicant_phone, procedure_name=dossier.procedure.name,
+        agency_name=dossier.receiving_agency.name, tracking_prefix=_tracking_prefix())
+    return [Notification(**dict(zip(COMPOSED, row, strict=True))) for row in values]
 
 
 # Sent while an applicant's message is composed (kwargs dossier, kind); a receiver may return a dict with
@@ -255,48 +297,128 @@ def enqueue(dossier: Dossier, action: str, *, event=None) -> list[Notification]:
         _add_extras(dossier, message)
         key = f"{message.kind}:{dossier.pk}:{event.pk if event is not None else dossier.version}"
         rows = _applicant_rows(dossier, message, key)
-    # An event's id is never reused, so keys built on it are new: no need to look for existing rows.
-    return _save(rows, new_keys=event is not None)
+    return _save(rows)
+
+
+def _moved_key(dossier_id: int, new_appointment: datetime) -> str:
+    # A run that moves nothing writes nothing, so the key needs no determinism beyond "this move".
+    return (f"appointment_moved:{dossier_id}:{new_appointment.astimezone(UTC):%Y%m%dT%H%M}:"
+            f"{secrets.token_hex(6)}")
 
 
 def appointment_moved_rows(dossier: Dossier, *, old_appointment: datetime) -> list[Notification]:
     with translation.override("vi"):
         message = applicant_message(dossier, "appointment_moved", old_appointment=old_appointment)
-        # A run that moves nothing writes nothing, so the key needs no determinism beyond "this move".
-        key = f"{message.kind}:{dossier.pk}:{dossier.appointment_at:%Y%m%dT%H%M}:{uuid.uuid4().hex[:12]}"
-        return _applicant_rows(dossier, message, key)
+        return _applicant_rows(dossier, message, _moved_key(dossier.pk, dossier.appointment_at))
 
 
 def enqueue_appointment_moved(dossier: Dossier, *, old_appointment: datetime) -> list[Notification]:
     """The recomputation moved the appointment: tell the applicant (inside the recomputation's transaction)."""
-    return _save(appointment_moved_rows(dossier, old_appointment=old_appointment), new_keys=True)
+    return _save(appointment_moved_rows(dossier, old_appointment=old_appointment))
+
+
+class AppointmentMove(NamedTuple):
+    """What the applicant's "appointment moved" message needs, read straight from the dossier rows."""
+
+    dossier_id: int
+    agency_id: int
+    code: str
+    applicant_name: str
+    applicant_is_organisation: bool
+    applicant_email: str
+    applicant_phone: str
+    procedure_name: str
+    agency_name: str
+    old_appointment: datetime
+    new_appointment: datetime
+
+
+def enqueue_appointment_moves(moves: list[AppointmentMove]) -> int:
+    """Tell many applicants at once (a recomputation's chunk, inside its transaction): the same text as
+    `appointment_moved_rows`, composed from plain values and written with multi-row INSERTs. Returns the rows."""
+    prefix = _tracking_prefix()
+    values = []
+    with translation.override("vi"):
+        for m in moves:
+            message = _appointment_moved_message(m.code, m.old_appointment, m.new_appointment)
+            values += _applicant_values(
+                message, _moved_key(m.dossier_id, m.new_appointment), dossier_id=m.dossier_id,
+                agency_id=m.agency_id, code=m.code, name=m.applicant_name,
+                is_organisation=m.applicant_is_organisation, email=m.applicant_email, phone=m.applicant_phone,
+                procedure_name=m.procedure_name, agency_name=m.agency_name, tracking_prefix=prefix)
+    return len(_insert_and_dispatch(values, _defaults()))
 
 
 def save_new(rows: list[Notification]) -> list[Notification]:
-    """Insert rows whose keys are known to be new (random part) and dispatch them after commit."""
-    return _save(rows, new_keys=True)
+    """Insert rows and dispatch them after commit (kept for callers outside this module; same as _save)."""
+    return _save(rows)
 
 
-def _save(rows: list[Notification], *, new_keys: bool = False) -> list[Notification]:
-    """Insert rows (an idempotency key already present is skipped) and dispatch the new ones after commit."""
+def _save(rows: list[Notification]) -> list[Notification]:
+    """Insert rows (an idempotency key already present is skipped) and dispatch the new ones after commit.
+    Returns the rows really inserted, with their ids."""
     if not rows:
         return []
-    existing = set() if new_keys else set(
-        Notification.objects.filter(idempotency_key__in=[r.idempotency_key for r in rows])
-        .values_list("idempotency_key", flat=True))
-    fresh = [r for r in rows if r.idempotency_key not in existing]
-    if not fresh:
-        return []
-    Notification.objects.bulk_create(fresh, ignore_conflicts=True)
-    keys = [r.idempotency_key for r in fresh]
-    transaction.on_commit(lambda: dispatch_keys(keys))
+    fields = _fields()
+    by_key = {r.idempotency_key: r for r in rows}
+    inserted = _insert_and_dispatch([tuple(f.get_db_prep_save(getattr(r, f.attname), connection) for f in fields)
+                                     for r in rows])
+    fresh = []
+    for pk, key in inserted:
+        by_key[key].pk = pk
+        fresh.append(by_key[key])
     return fresh
 
 
-def dispatch_keys(keys: list[str]) -> int:
-    ids = list(Notification.objects.filter(idempotency_key__in=keys, status=NotificationStatus.PENDING)
-               .values_list("pk", flat=True))
-    return dispatch(ids)
+def _fields() -> list:
+    """Every column but the id, COMPOSED first."""
+    fields = {f.attname: f for f in Notification._meta.concrete_fields if not f.primary_key}
+    return [fields.pop(name) for name in COMPOSED] + list(fields.values())
+
+
+def _defaults() -> tuple:
+    """The database values of every column after COMPOSED for a new row: pending, due now, never tried."""
+    defaults = Notification()
+    defaults.next_attempt_at = defaults.created_at
+    return tuple(f.get_db_prep_save(getattr(defaults, f.attname), connection) for f in _fields()[len(COMPOSED):])
+
+
+def _insert_and_dispatch(rows: list[tuple], shared: tuple = ()) -> list[tuple[int, str]]:
+    """INSERT … SELECT … FROM (VALUES …) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, key: rows of
+    database values for the first columns of `_fields()`, and `shared` values (sent once per statement) for the
+    columns after them; a few statements for thousands of rows. The rows inserted are dispatched after commit;
+    returns their (id, idempotency_key)."""
+    if not rows:
+        return []
+    fields = _fields()
+    width = len(rows[0])
+    quote = connection.ops.quote_name
+    if connection.vendor == "postgresql":  # a VALUES list under SELECT has no column types of its own
+        def typed(sql, f):
+            return f"{sql}::{f.db_type(connection)}"
+    else:  # SQLite takes any value as it is (a CAST to "datetime" would even turn it into a number)
+        def typed(sql, f):
+            return sql
+    select = ", ".join([*(typed(f"v.column{i}", f) for i, f in enumerate(fields[:width], 1)),
+                        *(typed("%s", f) for f in fields[width:])])
+    head = (f"INSERT INTO {quote(Notification._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+            f"SELECT {select} FROM (VALUES ")
+    # WHERE true: SQLite would otherwise read ON CONFLICT as the join's ON.
+    tail = ") AS v WHERE true ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key"
+    one = "(" + ", ".join(["%s"] * width) + ")"
+    limit = connection.features.max_query_params or 1_000_000
+    per_statement = max(1, min(1000, (limit - len(shared)) // width))
+    inserted = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start:start + per_statement]
+            cursor.execute(head + ", ".join([one] * len(chunk)) + tail,
+                           [*shared, *(v for row in chunk for v in row)])
+            inserted += cursor.fetchall()
+    if inserted:
+        ids = [pk for pk, _key in inserted]
+        transaction.on_commit(lambda: dispatch(ids))
+    return inserted
 
 
 def dispatch(ids) -> int:
@@ -349,13 +471,37 @@ def _deliver_now(notification: Notification) -> None:
 
 def claim(notification_id: int) -> uuid.UUID | None:
     """Take the row for sending; None if it is sent, failed, not yet due, or someone else holds its lease."""
+    claimed = _claim(notification_id)
+    return None if claimed is None else claimed.claim_token
+
+
+def _claim(notification_id: int) -> Notification | None:
+    """The claim as one `UPDATE … RETURNING` (PostgreSQL, SQLite ≥ 3.35): the row comes back with its new lease
+    and attempt count, so the sender needs no second query. None if not claimable (see `claim`)."""
     now = timezone.now()
-    token = uuid.uuid4()
-    claimable = (Q(status=NotificationStatus.PENDING, next_attempt_at__lte=now)
-                 | Q(status=NotificationStatus.SENDING, claimed_at__lt=now - timedelta(seconds=lease_seconds())))
-    won = Notification.objects.filter(claimable, pk=notification_id).update(
-        status=NotificationStatus.SENDING, claim_token=token, claimed_at=now, attempts=F("attempts") + 1)
-    return token if won else None
+    meta = Notification._meta
+    quote = connection.ops.quote_name
+
+    def db(name, value):
+        return meta.get_field(name).get_db_prep_value(value, connection)
+
+    fields = meta.concrete_fields
+    with connection.cursor() as cursor:  # closed at once: SQLite keeps a table lock while a statement is open
+        cursor.execute(
+            f"UPDATE {quote(meta.db_table)} SET status = %s, claim_token = %s, claimed_at = %s, "
+            "attempts = attempts + 1 WHERE id = %s AND ((status = %s AND next_attempt_at <= %s) "
+            f"OR (status = %s AND claimed_at < %s)) RETURNING {', '.join(quote(f.column) for f in fields)}",
+            [NotificationStatus.SENDING.value, db("claim_token", uuid.uuid4()), db("claimed_at", now),
+             notification_id, NotificationStatus.PENDING.value, db("next_attempt_at", now),
+             NotificationStatus.SENDING.value, db("claimed_at", now - timedelta(seconds=lease_seconds()))])
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    # The database's values as the ORM would read them (SQLite returns text for dates and UUIDs).
+    compiler = Notification.objects.none().query.get_compiler(connection=connection)
+    converters = compiler.get_converters([f.get_col(meta.db_table) for f in fields])
+    values = next(iter(compiler.apply_converters(rows, converters))) if converters else rows[0]
+    return Notification.from_db(connection.alias, [f.attname for f in fields], values)
 
 
 @dataclass
@@ -366,10 +512,10 @@ class Delivery:
 
 def deliver(notification_id: int) -> Delivery:
     """Claim, send, mark. Safe to call any number of times, concurrently, for the same row."""
-    token = claim(notification_id)
-    if token is None:
+    notification = _claim(notification_id)
+    if notification is None:
         return Delivery("skipped")
-    notification = Notification.objects.get(pk=notification_id)
+    token = notification.claim_token
     try:
         _deliver_now(notification)
     except Exception as exc:  # noqa: BLE001 - any backend failure is recorded on the row and retried

@@ -10,11 +10,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Case, DateTimeField, Value, When
+from django.db.models import Case, DateTimeField, F, Value, When
 
 from procedures import worktime
 from procedures.calendars import build_calendar
-from procedures.models import Agency
+from procedures.models import Agency, Procedure
 
 from . import notifications
 from .models import FIGURE_FIELDS, OPEN_STATES, ClockPause, Dossier
@@ -39,12 +39,15 @@ def recompute_open_dossiers(*, procedure_id: int | None = None, chunk: int = CHU
         qs = qs.filter(procedure_id=procedure_id)
     summary = RecomputeSummary()
     calendars: dict[int, object] = {}
-    last_pk = 0
-    while True:
-        batch = list(qs.filter(pk__gt=last_pk).order_by("pk").values_list(*FIELDS)[:chunk])
-        if not batch:
-            break
-        last_pk = batch[-1][0]
+    names: dict = {}
+    # The ids first, in one query, then each chunk by primary key alone (the state is checked here): a chunk
+    # then costs the same whatever the planner thinks of "open dossiers" (filtering each chunk by state made it
+    # re-scan every open dossier per chunk when the table had no statistics yet).
+    ids = list(qs.order_by("pk").values_list("pk", flat=True))
+    open_states = set(OPEN_STATES)
+    for start in range(0, len(ids), chunk):
+        batch = [row[:-1] for row in Dossier.objects.filter(pk__in=ids[start:start + chunk]).order_by("pk")
+                 .values_list(*FIELDS, "state") if row[-1] in open_states and row[3] is not None]  # 3: received_at
         summary.checked += len(batch)
         pauses = defaultdict(list)
         for dossier_id, started, ended in (ClockPause.objects.filter(dossier_id__in=[row[0] for row in batch])
@@ -61,7 +64,7 @@ def recompute_open_dossiers(*, procedure_id: int | None = None, chunk: int = CHU
                 # An appointment equal to the due time follows it; one set by an apology is a promise: kept.
                 moves[pk] = (version, new_due, appointment_at == due_at, due_at)
         if moves:
-            changed, notified = _apply(moves)
+            changed, notified = _apply(moves, names)
             summary.changed += changed
             summary.notified += notified
     log.info("Recomputed due times: %s checked, %s changed, %s applicants notified", summary.checked,
@@ -69,40 +72,59 @@ def recompute_open_dossiers(*, procedure_id: int | None = None, chunk: int = CHU
     return summary
 
 
-def _apply(moves: dict) -> tuple[int, int]:
+# What the applicant's message needs, read with the lock (no model instances, no joins).
+MESSAGE_FIELDS = ("code", "applicant_name", "applicant_is_organisation", "applicant_email", "applicant_phone")
+
+
+def _apply(moves: dict, names: dict) -> tuple[int, int]:
     """Write the moved due times (and appointments that followed the due time) of one chunk; notify."""
     with transaction.atomic():
         current = {row[0]: row[1:] for row in Dossier.objects.select_for_update().filter(pk__in=list(moves))
-                   .values_list("pk", "version", *FIGURE_FIELDS)}
+                   .values_list("pk", "version", *FIGURE_FIELDS, *MESSAGE_FIELDS)}
         ready = {pk: move for pk, move in moves.items() if pk in current and current[pk][0] == move[0]}
         if not ready:
             return 0, 0
+        figures = {pk: dict(zip(FIGURE_FIELDS, current[pk][1:1 + len(FIGURE_FIELDS)], strict=True)) for pk in ready}
         changes = []
         for pk, (_, new_due, _, _) in ready.items():
-            before = dict(zip(FIGURE_FIELDS, current[pk][1:], strict=True))
+            before = figures[pk]
             changes.append((before, {**before, "due_at": new_due}))
         announce_figures(changes)
         follows = [pk for pk, (_, _, follow, _) in ready.items() if follow]
-        new_dues = {pk: new_due for pk, (_, new_due, _, _) in ready.items()}
-        _set_times(new_dues, "due_at")
-        if follows:
-            _set_times({pk: new_dues[pk] for pk in follows}, "appointment_at")
-        rows = []
-        for dossier in Dossier.objects.filter(pk__in=follows).select_related("procedure", "receiving_agency"):
-            rows += notifications.appointment_moved_rows(dossier, old_appointment=ready[dossier.pk][3])
-        notifications.save_new(rows)
+        _set_times({pk: (new_due, follow) for pk, (_, new_due, follow, _) in ready.items()})
+        _load_names(names, [figures[pk] for pk in follows])
+        notifications.enqueue_appointment_moves([
+            notifications.AppointmentMove(
+                pk, figures[pk]["receiving_agency_id"], *current[pk][1 + len(FIGURE_FIELDS):],
+                names["procedure", figures[pk]["procedure_id"]], names["agency", figures[pk]["receiving_agency_id"]],
+                ready[pk][3], ready[pk][1])
+            for pk in follows])
     return len(ready), len(follows)
 
 
-def _set_times(values: dict, column: str) -> None:
-    """One UPDATE for many rows: `UPDATE ... FROM (VALUES ...)` on PostgreSQL, a CASE elsewhere."""
+def _load_names(names: dict, figures: list[dict]) -> None:
+    """Procedure and agency names for the messages, read once per run."""
+    for kind, model, field_name in (("procedure", Procedure, "procedure_id"), ("agency", Agency, "receiving_agency_id")):
+        missing = {f[field_name] for f in figures} - {pk for k, pk in names if k == kind}
+        if missing:
+            names.update({(kind, pk): name for pk, name in model.objects.filter(pk__in=missing)
+                          .values_list("pk", "name")})
+
+
+def _set_times(values: dict) -> None:
+    """One UPDATE for many rows: the new due time, and the appointment where it followed the due time
+    (`UPDATE ... FROM (VALUES ...)` on PostgreSQL, CASE elsewhere)."""
     if connection.vendor == "postgresql":
         table = Dossier._meta.db_table
-        rows = ", ".join(["(%s, %s::timestamptz)"] * len(values))
-        params = [p for item in values.items() for p in item]
+        ids = list(values)
+        # `d.id = ANY(ids)` lets the planner find the rows by primary key instead of hashing the whole table.
         with connection.cursor() as cursor:
-            cursor.execute(f'UPDATE "{table}" AS d SET "{column}" = v.t FROM (VALUES {rows}) AS v(id, t) '
-                           f"WHERE d.id = v.id", params)
+            cursor.execute(f'UPDATE "{table}" AS d SET "due_at" = v.t, "appointment_at" = CASE WHEN v.f THEN v.t '
+                           f'ELSE d."appointment_at" END FROM unnest(%s::integer[], %s::timestamptz[], '
+                           f"%s::boolean[]) AS v(id, t, f) WHERE d.id = v.id AND d.id = ANY(%s::integer[])",
+                           [ids, [values[pk][0] for pk in ids], [values[pk][1] for pk in ids], ids])
         return
-    case = Case(*[When(pk=pk, then=Value(t)) for pk, t in values.items()], output_field=DateTimeField())
-    Dossier.objects.filter(pk__in=list(values)).update(**{column: case})
+    follows = [When(pk=pk, then=Value(t)) for pk, (t, follow) in values.items() if follow]
+    Dossier.objects.filter(pk__in=list(values)).update(
+        due_at=Case(*[When(pk=pk, then=Value(t)) for pk, (t, _) in values.items()], output_field=DateTimeField()),
+        appointment_at=Case(*follows, default=F("appointment_at"), output_field=DateTimeField()))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.dispatch import Signal
 from django.utils import timezone
@@ -61,15 +61,29 @@ APPLICANT = object()  # marker: the applicant acts (the caller has verified code
 # ---------------------------------------------------------------- counters and codes
 def _next_value(*, kind: str, agency: Agency, day) -> int:
     """Increment the (kind, agency, day) counter; the UPDATE locks its row until commit, so values are distinct."""
-    qs = DossierCounter.objects.filter(kind=kind, agency=agency, day=day)
-    if not qs.update(last_value=F("last_value") + 1):
+    value = _increment(kind=kind, agency=agency, day=day)
+    if value is None:
         try:
             with transaction.atomic():
                 DossierCounter.objects.create(kind=kind, agency=agency, day=day, last_value=1)
                 return 1
         except IntegrityError:
-            qs.update(last_value=F("last_value") + 1)
-    return qs.values_list("last_value", flat=True).get()
+            value = _increment(kind=kind, agency=agency, day=day)
+    return value
+
+
+def _increment(*, kind: str, agency: Agency, day) -> int | None:
+    """UPDATE … RETURNING: the increment and its value in one statement; None when the row does not exist yet."""
+    meta = DossierCounter._meta
+    column = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {column(meta.db_table)} SET {column('last_value')} = {column('last_value')} + 1 "
+            f"WHERE {column('kind')} = %s AND {column(meta.get_field('agency').column)} = %s "
+            f"AND {column('day')} = %s RETURNING {column('last_value')}",
+            [kind, agency.pk, meta.get_field("day").get_db_prep_value(day, connection)])
+        row = cursor.fetchone()
+    return None if row is None else row[0]
 
 
 def next_dossier_code(*, agency: Agency, at: datetime) -> str:
@@ -141,6 +155,7 @@ def _run(*, dossier: Dossier, actor, action: str, transition: str, permission: s
         before = figures_of(locked)
         event_kwargs = change(locked, now) or {}
         method()
+        version = locked.version
         locked.version = F("version") + 1
         try:
             locked.save()
@@ -149,7 +164,9 @@ def _run(*, dossier: Dossier, actor, action: str, transition: str, permission: s
                 _("Hồ sơ %(code)s vừa được người khác cập nhật. Hãy tải lại trang để xem trạng thái mới.")
                 % {"code": locked.code}
             ) from None
-        locked.refresh_from_db()
+        # The row is locked and was just written from this copy: only the version needs its new value (no
+        # reload, which would also drop the procedure and agency loaded with the lock).
+        locked.version = version + 1
         announce_figures([(before, figures_of(locked))])
         event = _record(locked, action=action, actor=actor, from_state=from_state, at=now, **event_kwargs)
         notifications.enqueue(locked, action, event=event)

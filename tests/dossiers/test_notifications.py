@@ -339,3 +339,17 @@ def test_retry_is_a_csrf_protected_post_in_scope(world, outbox_rows, client, mai
         response = client.post(url)
     assert response.status_code == 302
     assert fresh_row(mine).status == NotificationStatus.SENT and len(mail.outbox) == 1
+
+
+def test_the_recomputations_date_formats_are_the_forms_formats():
+    """Thousands of moved appointments are formatted by one helper; it must print what the forms print."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from procedures.formatting import vn_datetime, vn_short_datetime
+
+    start = datetime(2025, 12, 31, 16, 59, 30, tzinfo=UTC)
+    for minutes in range(0, 3 * 24 * 60, 37):
+        for zone in (UTC, ZoneInfo("Asia/Ho_Chi_Minh"), ZoneInfo("America/New_York")):
+            value = (start + timedelta(minutes=minutes)).astimezone(zone)
+            assert notifications._vn_times(value) == (vn_datetime(value), vn_short_datetime(value))

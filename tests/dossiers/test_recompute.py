@@ -175,3 +175,53 @@ def test_applicants_whose_appointment_moved_are_told_once(world, dossiers, djang
     assert "10 giờ 00 phút, ngày 13/03/2025" in email.body
     assert "10 giờ 00 phút, ngày 14/03/2025" in email.body
     assert set(moved.values_list("status", flat=True)) == {NotificationStatus.SENT}
+
+
+def test_the_moved_appointment_message_is_the_same_text_as_for_one_dossier(
+    world, dossiers, django_capture_on_commit_callbacks, settings
+):
+    """The recomputation composes thousands of messages from plain values: the text is exactly the single
+    dossier's (organisation and person salutations, both channels)."""
+    from dossiers import notifications
+    from dossiers.documents import tracking_url
+    from dossiers.models import Notification
+
+    settings.ONECUA = {**settings.ONECUA, "PROVINCE_NAME": "Tây Ninh"}
+    Notification.objects.all().delete()
+    company, person = dossiers["received"], dossiers["other_desk"]
+    Dossier.objects.filter(pk=company.pk).update(applicant_email="vp@duchoa.vn", applicant_is_organisation=True,
+                                                 applicant_name="Công ty TNHH Đức Hòa")
+    Dossier.objects.filter(pk=person.pk).update(applicant_email="nop@example.vn")
+    with at(vn(2025, 3, 11, 12, 0)):
+        CalendarException.objects.create(date=WEDNESDAY, kind=CalendarExceptionKind.DAY_OFF, note="Nghỉ")
+        with django_capture_on_commit_callbacks(execute=True):
+            recompute_open_dossiers()
+
+    company = fresh(company)
+    email = Notification.objects.get(dossier=company, channel="email")
+    sms = Notification.objects.get(dossier=company, channel="sms")
+    url = tracking_url(company)
+    assert email.subject == f"[Một Cửa] Hồ sơ {company.code}: thay đổi thời gian hẹn trả kết quả"
+    assert email.body == "\n".join([
+        "Kính gửi Công ty TNHH Đức Hòa,",
+        "",
+        "Do lịch làm việc của cơ quan nhà nước thay đổi, thời gian hẹn trả kết quả hồ sơ của Ông/Bà được điều chỉnh:",
+        "  - Thời gian hẹn cũ: 10 giờ 00 phút, ngày 13/03/2025",
+        "  - Thời gian hẹn mới: 10 giờ 00 phút, ngày 14/03/2025",
+        "",
+        f"Mã hồ sơ: {company.code}",
+        f"Thủ tục: {company.procedure.name}",
+        f"Nơi tiếp nhận: {company.receiving_agency.name}",
+        "",
+        f"Tra cứu tình trạng hồ sơ: {url}",
+        "",
+        "Thư này được gửi tự động từ Cổng dịch vụ công Một Cửa tỉnh Tây Ninh; xin Ông/Bà không trả lời thư này.",
+    ])
+    assert sms.body == f"Mot Cua: HS {company.code} doi lich hen tra ket qua sang 10:00 14/03/2025. Tra cuu: {url}"
+    assert (email.status, email.attempts, email.deliveries) == ("sent", 1, 1)
+
+    for dossier in (company, fresh(person)):
+        single = notifications.appointment_moved_rows(dossier, old_appointment=vn(2025, 3, 13, 10, 0))
+        written = Notification.objects.filter(dossier=dossier).order_by("channel")
+        assert [(n.kind, n.channel, n.recipient, n.agency_id, n.subject, n.body) for n in written] == sorted(
+            (n.kind, n.channel, n.recipient, n.agency_id, n.subject, n.body) for n in single)
