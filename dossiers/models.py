@@ -90,6 +90,12 @@ FIGURE_FIELDS = ("receiving_agency_id", "procedure_id", "channel", "state", "rec
                  "finished_at", "timeliness", "due_at", "supplement_count", "is_digitised", "result_is_electronic")
 
 
+# PostgreSQL: the span during which a received dossier is pending, (received_at, closed]; GiST-indexed by
+# migration 0004 (keep the two texts identical, or the planner will not use the index).
+PENDING_SPAN_SQL = ("tstzrange(received_at, CASE WHEN COALESCE(resolved_at, finished_at) IS NULL THEN NULL "
+                    "ELSE GREATEST(received_at, COALESCE(resolved_at, finished_at)) END, '(]')")
+
+
 def figures_of(dossier) -> dict:
     return {name: getattr(dossier, name) for name in FIGURE_FIELDS}
 

@@ -53,6 +53,7 @@ class DurationTally(models.Model):
         verbose_name_plural = _("phân bố thời gian giải quyết")
         constraints = [models.UniqueConstraint(fields=["month", "agency", "procedure", "days"],
                                                name="duration_one_row_per_bucket")]
+        indexes = [models.Index(fields=["procedure", "month"], name="duration_by_procedure")]
 
     def __str__(self) -> str:
         return f"{self.month:%m/%Y} {self.agency_id}/{self.procedure_id}: {self.days}"

@@ -9,14 +9,16 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import BooleanField, Count, Q, QuerySet, Sum
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
 from accounts.selectors import memberships_of
-from dossiers.models import OPEN_STATES, PAUSED_STATES, Channel, Dossier, State
+from dossiers.models import OPEN_STATES, PAUSED_STATES, PENDING_SPAN_SQL, Channel, Dossier, State
 from dossiers.selectors import agency_subtree_ids, dossiers_visible_to
 from procedures.models import Agency, Field, OnlineLevel, Procedure
 from procedures.worktime import TZ
@@ -227,7 +229,12 @@ def with_closed_at(qs: QuerySet[Dossier]) -> QuerySet[Dossier]:
 
 
 def _open_at(moment: datetime) -> Q:
-    """Received before `moment` and not yet resolved, withdrawn or stopped at `moment` (needs `closed_at`)."""
+    """Received before `moment` and not yet resolved, withdrawn or stopped at `moment` (needs `closed_at`).
+    On PostgreSQL the same condition as "the pending span contains `moment`", served by its GiST index
+    (dossiers migration 0004); the two forms select the same rows."""
+    if connection.vendor == "postgresql":
+        return Q(received_at__isnull=False) & Q(RawSQL(f"({PENDING_SPAN_SQL}) @> %s::timestamptz", (moment,),
+                                                       output_field=BooleanField()))
     return Q(received_at__lt=moment) & (Q(closed_at__isnull=True) | Q(closed_at__gte=moment))
 
 
@@ -279,6 +286,15 @@ def row_filter(row_key: str) -> Q:
     pk = int(value)
     return {"agency": Q(receiving_agency_id=pk), "field": Q(procedure__field_id=pk),
             "procedure": Q(procedure_id=pk)}[kind]
+
+
+def cell_ordering(column: str) -> tuple[str, ...]:
+    """Newest first by the time the cell is about, so the page is read from the index the filter uses."""
+    if column.startswith("resolved_"):
+        return ("-resolved_at", "-id")
+    if column in ("withdrawn", "stopped", "refused"):
+        return ("-closed_at", "-id")
+    return ("-received_at", "-id")
 
 
 def cell_dossiers(*, user, agency_ids: set[int], start: date, end: date, column: str, row_key: str = "all",
@@ -362,9 +378,25 @@ def month_range(start: date, end: date) -> list[date]:
     return months
 
 
+def busiest_procedures(*, agency_ids: set[int], start: date, end: date, field_id: int | None = None,
+                       limit: int = 10) -> list[int]:
+    """The procedures with the most results in months start..end (from the month rows of the summary)."""
+    qs = Tally.objects.filter(level=Level.MONTH, bucket__gte=start.replace(day=1), bucket__lte=end.replace(day=1),
+                              agency_id__in=agency_ids)
+    if field_id:
+        qs = qs.filter(procedure__field_id=field_id)
+    ranked = (qs.values("procedure_id").annotate(n=Sum("resolved_early") + Sum("resolved_on_time")
+                                                 + Sum("resolved_late")).order_by("-n", "procedure_id"))
+    return [row["procedure_id"] for row in ranked[:limit] if row["n"]]
+
+
 def procedure_times(*, agency_ids: set[int], start: date, end: date, field_id: int | None = None,
                     procedure_ids=None, limit: int | None = 10) -> list[ProcedureTime]:
-    """Average and 90th-percentile days from receipt to result per procedure, months start..end (inclusive)."""
+    """Average and 90th-percentile days from receipt to result per procedure, months start..end (inclusive):
+    for `procedure_ids`, or else the `limit` busiest."""
+    if procedure_ids is None and limit is not None:
+        procedure_ids = busiest_procedures(agency_ids=agency_ids, start=start, end=end, field_id=field_id,
+                                           limit=limit)
     qs = DurationTally.objects.filter(agency_id__in=agency_ids, month__gte=start.replace(day=1),
                                       month__lte=end.replace(day=1))
     if field_id:

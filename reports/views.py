@@ -94,7 +94,7 @@ def drill_down(request):
             "form": form, "error": _("Đường dẫn không hợp lệ: hãy mở danh sách từ một ô của báo cáo.")}, status=400)
     qs = (selectors.cell_dossiers(user=request.user, agency_ids=ids, start=period["start"], end=period["end"],
                                   column=column, row_key=row_key, field_id=period["field"] and period["field"].pk)
-          .select_related("procedure", "receiving_agency").order_by("-received_at", "-submitted_at", "-id"))
+          .select_related("procedure", "receiving_agency").order_by(*selectors.cell_ordering(column)))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "reports/drill_down.html", {
         "form": form, "page": page, "column_label": columns[column], "row_label": selectors.row_label(row_key),
