@@ -49,6 +49,13 @@ def dossiers_visible_to(*, user) -> QuerySet[Dossier]:
     return Dossier.objects.filter(applicant_user=user)
 
 
+def dossiers_received_by(*, user, agency_ids) -> QuerySet[Dossier]:
+    """Staff: the dossiers received by those of `agency_ids` the user belongs to (or oversees) — a part of
+    `dossiers_visible_to` that indexes on the receiving agency serve alone (statistics drill-down lists)."""
+    allowed = set(agency_ids) & staff_agency_ids(user=user)
+    return Dossier.objects.filter(receiving_agency_id__in=allowed)
+
+
 def dossier_for_staff(*, user, pk: int) -> Dossier:
     """One dossier the user may see, or Dossier.DoesNotExist (views answer 404, revealing nothing)."""
     return (

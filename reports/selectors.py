@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role
 from accounts.selectors import memberships_of
 from dossiers.models import OPEN_STATES, PAUSED_STATES, PENDING_SPAN_SQL, Channel, Dossier, State
-from dossiers.selectors import agency_subtree_ids, dossiers_visible_to
+from dossiers.selectors import agency_subtree_ids, dossiers_received_by
 from procedures.models import Agency, Field, OnlineLevel, Procedure
 from procedures.worktime import TZ
 
@@ -300,7 +300,7 @@ def cell_ordering(column: str) -> tuple[str, ...]:
 def cell_dossiers(*, user, agency_ids: set[int], start: date, end: date, column: str, row_key: str = "all",
                   field_id: int | None = None) -> QuerySet[Dossier]:
     """The dossiers a report cell counts, through the staff scoping selector."""
-    qs = with_closed_at(dossiers_visible_to(user=user).filter(receiving_agency_id__in=agency_ids))
+    qs = with_closed_at(dossiers_received_by(user=user, agency_ids=agency_ids))
     if field_id:
         qs = qs.filter(procedure__field_id=field_id)
     return qs.filter(cell_filter(column, start, end) & row_filter(row_key))
