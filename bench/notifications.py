@@ -5,7 +5,10 @@ Run from the project root against PostgreSQL and Redis:
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/onecua_dev .venv/bin/python bench/notifications.py [--count N]
 A throw-away test database (test_<name>) is created and dropped, and Redis db 14 (BENCH_REDIS_URL) is used and
 emptied. The worker is a subprocess (`celery -A onecua worker`) whose e-mail and SMS backends append one line
-per delivered message to a sink file, so duplicates are counted from what really left, not from the database.
+per delivered message to a sink file, so duplicates are counted from what really left, not from the database;
+it keeps its database connection between tasks (DB_CONN_MAX_AGE, 600 s unless set), as a deployed worker should.
+--desks N spreads the dossiers over N one-stop desks (at one desk every reception takes the same tracking-book
+counter row and statistics rows, which serialises the commits).
 Exits 1 below --min-rate (default 150/s) or with any lost or duplicate message.
 """
 
@@ -54,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=2000, help="state changes (each: one e-mail and one SMS)")
     parser.add_argument("--threads", type=int, default=4, help="threads performing the state changes")
+    parser.add_argument("--desks", type=int, default=1,
+                        help="one-stop desks the dossiers are spread over (one clerk each; 1: every state change "
+                             "takes the same desk's tracking-book counter and statistics rows)")
     parser.add_argument("--concurrency", type=int, default=4, help="worker processes")
     parser.add_argument("--min-rate", type=float, default=150.0)
     args = parser.parse_args(argv)
@@ -80,7 +86,10 @@ def main(argv: list[str] | None = None) -> int:
                if connection.vendor == "postgresql" else f"sqlite:///{db['NAME']}",
                "CELERY_BROKER_URL": BENCH_REDIS_URL, "EMAIL_BACKEND": "bench.notifications.SinkEmailBackend",
                "ONECUA_SMS_BACKEND": "bench.notifications.SinkSMSBackend", "BENCH_SINK": str(sink),
-               "LOG_LEVEL": "WARNING", "DJANGO_DEBUG": "false", "PYTHONPATH": str(ROOT)}
+               "LOG_LEVEL": "WARNING", "DJANGO_DEBUG": "false", "PYTHONPATH": str(ROOT),
+               # A worker keeps its database connection between tasks, as deployed (README: background work);
+               # with 0 every task would open a new PostgreSQL connection.
+               "DB_CONN_MAX_AGE": os.environ.get("DB_CONN_MAX_AGE", "600")}
         worker = subprocess.Popen(
             [str(ROOT / ".venv" / "bin" / "celery"), "-A", "onecua", "worker", "--loglevel=WARNING",
              f"--concurrency={args.concurrency}", "--without-heartbeat", "--without-gossip", "--without-mingle"],
@@ -92,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 print("the worker did not start", file=sys.stderr)
                 return 1
-        print(f"database: {connection.vendor}, broker: {BENCH_REDIS_URL}, worker concurrency {args.concurrency}")
+        print(f"database: {connection.vendor}, broker: {BENCH_REDIS_URL}, worker concurrency {args.concurrency}; "
+              f"state changes at {args.desks} desk(s) by {args.threads} thread(s)")
         return run(args, sink)
     finally:
         if worker is not None:
@@ -115,35 +125,42 @@ def run(args, sink: Path) -> int:
     from dossiers.models import Dossier, Notification, NotificationStatus
     from tests.factories import AgencyFactory, MembershipFactory, ProcedureFactory, UserFactory
 
-    desk = AgencyFactory(identifier="H61.22.10", name="Trung tâm phường Một")
     procedure = ProcedureFactory(name="Thủ tục thử", deadline_amount=3, deadline_unit="working_days")
-    clerk = UserFactory(username="bench-clerk")
-    MembershipFactory(user=clerk, agency=desk, role=Role.CLERK)
+    desks, clerks = [], {}
+    for n in range(args.desks):
+        desk = AgencyFactory(identifier=f"H61.22.{10 + n}", name=f"Trung tâm phường {n + 1}")
+        clerks[desk.pk] = UserFactory(username=f"bench-clerk-{n}")
+        MembershipFactory(user=clerks[desk.pk], agency=desk, role=Role.CLERK)
+        desks.append(desk)
     Dossier.objects.bulk_create(
-        Dossier(code=f"BENCH-{i:06d}", procedure=procedure, receiving_agency=desk, handling_agency=desk, channel=2,
-                applicant_name=f"Người nộp {i}", applicant_id_number=f"{i:012d}", applicant_phone=f"09{i:08d}",
-                applicant_email=f"nguoi{i}@example.vn", deadline_amount=3, deadline_unit="working_days")
+        Dossier(code=f"BENCH-{i:06d}", procedure=procedure, receiving_agency=desks[i % len(desks)],
+                handling_agency=desks[i % len(desks)], channel=2, applicant_name=f"Người nộp {i}",
+                applicant_id_number=f"{i:012d}", applicant_phone=f"09{i:08d}", applicant_email=f"nguoi{i}@example.vn",
+                deadline_amount=3, deadline_unit="working_days")
         for i in range(args.count))
     dossiers = list(Dossier.objects.order_by("pk"))
     expected = 2 * len(dossiers)
 
-    errors: list[Exception] = []
-
-    def act(part):
+    def act(part, errors):
         try:
             for d in part:
-                services.dossier_receive(dossier=d, actor=clerk)
+                services.dossier_receive(dossier=d, actor=clerks[d.receiving_agency_id])
         except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
+            errors.append(repr(exc))
         finally:
             connections.close_all()
 
-    def act_all(part_of):
-        threads = [threading.Thread(target=act, args=(part_of[i::args.threads],)) for i in range(args.threads)]
+    def act_in_threads(part, errors):
+        threads = [threading.Thread(target=act, args=(part[i::args.threads], errors)) for i in range(args.threads)]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
+
+    errors: list[str] = []
+
+    def act_all(part_of):
+        act_in_threads(part_of, errors)
 
     def wait_sent(count):
         deadline = time.monotonic() + 300
@@ -181,7 +198,7 @@ def run(args, sink: Path) -> int:
     rate = live / elapsed
     backlog = expected - live
     drain_rate = backlog / drained
-    print(f"live: {len(half)} state changes in {acted:.1f} s ({len(half) / acted:,.0f}/s, {args.threads} threads)"
+    print(f"live: {len(half)} state changes in {acted:.1f} s ({len(half) / acted:,.0f}/s)"
           f"{' with errors: ' + repr(errors[:3]) if errors else ''}; {live} notifications delivered in "
           f"{elapsed:.1f} s end to end: {rate:,.0f} notifications/s")
     print(f"backlog: {backlog} queued notifications drained in {drained:.1f} s: {drain_rate:,.0f} notifications/s")

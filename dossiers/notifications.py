@@ -20,6 +20,7 @@ Delivery guarantees (honestly: at-least-once, with duplicates made rare and dete
   wins) is what the database gives us.
 """
 
+import functools
 import hashlib
 import logging
 import secrets
@@ -370,6 +371,7 @@ def _save(rows: list[Notification]) -> list[Notification]:
     return fresh
 
 
+@functools.cache
 def _fields() -> list:
     """Every column but the id, COMPOSED first."""
     fields = {f.attname: f for f in Notification._meta.concrete_fields if not f.primary_key}
@@ -383,17 +385,12 @@ def _defaults() -> tuple:
     return tuple(f.get_db_prep_save(getattr(defaults, f.attname), connection) for f in _fields()[len(COMPOSED):])
 
 
-def _insert_and_dispatch(rows: list[tuple], shared: tuple = ()) -> list[tuple[int, str]]:
-    """INSERT … SELECT … FROM (VALUES …) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, key: rows of
-    database values for the first columns of `_fields()`, and `shared` values (sent once per statement) for the
-    columns after them; a few statements for thousands of rows. The rows inserted are dispatched after commit;
-    returns their (id, idempotency_key)."""
-    if not rows:
-        return []
+@functools.cache
+def _insert_sql(vendor: str, width: int) -> tuple[str, str, str]:
+    """The INSERT's text around its VALUES rows, for rows of `width` values (built once per width)."""
     fields = _fields()
-    width = len(rows[0])
     quote = connection.ops.quote_name
-    if connection.vendor == "postgresql":  # a VALUES list under SELECT has no column types of its own
+    if vendor == "postgresql":  # a VALUES list under SELECT has no column types of its own
         def typed(sql, f):
             return f"{sql}::{f.db_type(connection)}"
     else:  # SQLite takes any value as it is (a CAST to "datetime" would even turn it into a number)
@@ -405,7 +402,18 @@ def _insert_and_dispatch(rows: list[tuple], shared: tuple = ()) -> list[tuple[in
             f"SELECT {select} FROM (VALUES ")
     # WHERE true: SQLite would otherwise read ON CONFLICT as the join's ON.
     tail = ") AS v WHERE true ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key"
-    one = "(" + ", ".join(["%s"] * width) + ")"
+    return head, "(" + ", ".join(["%s"] * width) + ")", tail
+
+
+def _insert_and_dispatch(rows: list[tuple], shared: tuple = ()) -> list[tuple[int, str]]:
+    """INSERT … SELECT … FROM (VALUES …) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, key: rows of
+    database values for the first columns of `_fields()`, and `shared` values (sent once per statement) for the
+    columns after them; a few statements for thousands of rows. The rows inserted are dispatched after commit;
+    returns their (id, idempotency_key)."""
+    if not rows:
+        return []
+    width = len(rows[0])
+    head, one, tail = _insert_sql(connection.vendor, width)
     limit = connection.features.max_query_params or 1_000_000
     per_statement = max(1, min(1000, (limit - len(shared)) // width))
     inserted = []

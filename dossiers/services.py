@@ -130,8 +130,14 @@ def _refuse_transition(dossier: Dossier, action: str) -> TransitionRefused:
 
 
 def _run(*, dossier: Dossier, actor, action: str, transition: str, permission: str | None,
-         change: Callable[[Dossier, datetime], dict | None], expected_version: int | None = None) -> Dossier:
-    """Lock, check, transition, change, save, record; notify after commit. Nothing changes if anything fails."""
+         change: Callable[[Dossier, datetime], dict | None], expected_version: int | None = None,
+         number: Callable[[Dossier, datetime], None] | None = None) -> Dossier:
+    """Lock, check, transition, change, record, save; notify after commit. Nothing changes if anything fails.
+
+    `number` draws values from a counter row every action at the desk updates (the tracking book). The rows
+    only this action writes come first (event, outbox); the shared rows (that counter, then the statistics
+    summary written by `announce_figures`) come last, so their locks are held only for a statement or two and
+    the commit, which is what lets many clerks of one desk act at once."""
     now = timezone.now()
     with transaction.atomic():
         try:
@@ -153,12 +159,20 @@ def _run(*, dossier: Dossier, actor, action: str, transition: str, permission: s
             raise _refuse_transition(locked, permission or action)
         from_state = locked.state
         before = figures_of(locked)
+        columns = [f.attname for f in Dossier._meta.concrete_fields if not f.primary_key]
+        read = [getattr(locked, name) for name in columns]
         event_kwargs = change(locked, now) or {}
         method()
+        event = _record(locked, action=action, actor=actor, from_state=from_state, at=now, **event_kwargs)
+        notifications.enqueue(locked, action, event=event)
+        if number is not None:
+            number(locked, now)
         version = locked.version
         locked.version = F("version") + 1
         try:
-            locked.save()
+            # Only the columns this action changed (the row is locked: nobody else changed the others).
+            locked.save(update_fields=[name for name, value in zip(columns, read, strict=True)
+                                       if name == "version" or getattr(locked, name) != value])
         except ConcurrentTransition:
             raise ConcurrentChange(
                 _("Hồ sơ %(code)s vừa được người khác cập nhật. Hãy tải lại trang để xem trạng thái mới.")
@@ -168,8 +182,6 @@ def _run(*, dossier: Dossier, actor, action: str, transition: str, permission: s
         # reload, which would also drop the procedure and agency loaded with the lock).
         locked.version = version + 1
         announce_figures([(before, figures_of(locked))])
-        event = _record(locked, action=action, actor=actor, from_state=from_state, at=now, **event_kwargs)
-        notifications.enqueue(locked, action, event=event)
         dossier_id, to_state = locked.pk, locked.state
         transaction.on_commit(
             lambda: dossier_changed.send(
@@ -283,13 +295,15 @@ def dossier_receive(*, dossier: Dossier, actor, expected_version: int | None = N
             procedure.deadline_amount, procedure.deadline_unit, procedure.cutoff_time)
         due = compute_due(rule=DeadlineRule.of(procedure), received_at=now, calendar=_calendar(d))
         d.received_at, d.clock_started_at, d.due_at, d.appointment_at = now, due.clock_start, due.due_at, due.due_at
-        d.book_entry_no = next_book_entry(agency=d.receiving_agency, at=now)
         # Paper documents are scanned at the desk: a dossier received with its files attached is digitised.
         d.is_digitised = d.attachments.filter(purpose=AttachmentPurpose.APPLICATION).exists()
         return {"note": _("Hẹn trả: %(at)s") % {"at": vn_short_datetime(due.due_at)}}
 
+    def number(d: Dossier, now):
+        d.book_entry_no = next_book_entry(agency=d.receiving_agency, at=now)
+
     return _run(dossier=dossier, actor=actor, action="receive", transition="receive", permission="receive",
-                change=change, expected_version=expected_version)
+                change=change, expected_version=expected_version, number=number)
 
 
 def dossier_refuse(*, dossier: Dossier, actor, reason: str, expected_version: int | None = None) -> Dossier:
