@@ -442,8 +442,10 @@ def dispatch(ids) -> int:
             send_notification.delay(ids[0])
             sent = 1
         else:
-            # Thousands of rows (a recomputation, a sweep, a re-queue) travel as a few batch tasks.
-            size = int(_option("NOTIFICATION_BATCH_SIZE", 50))
+            # Thousands of rows (a recomputation, a sweep, a re-queue) travel as a few batch tasks: 200 rows take
+            # a worker about a second (minutes with a slow mail server, still inside the task's time limit; each
+            # row is claimed just before its own send), and publishing 75,000 rows is 375 messages, not 1,500.
+            size = int(_option("NOTIFICATION_BATCH_SIZE", 200))
             with send_notifications.app.producer_or_acquire() as producer:
                 for start in range(0, len(ids), size):
                     batch = ids[start:start + size]
