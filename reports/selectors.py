@@ -543,9 +543,16 @@ def _score(agency, s: dict, overdue_now: int, coverage: tuple[int, int]) -> Agen
     return AgencyScore(agency, indicators, average)
 
 
-def _coverage(agency_ids) -> tuple[int, int]:
-    procedures = Procedure.objects.filter(is_active=True, agencies__in=agency_ids).distinct()
-    return procedures.exclude(online_level=OnlineLevel.NONE).count(), procedures.count()
+def _coverage(agency_ids) -> tuple[dict, tuple[int, int]]:
+    """Procedures offered online and all procedures received, per agency and for the whole scope (2 queries)."""
+    links = Procedure.agencies.through.objects.filter(agency_id__in=agency_ids, procedure__is_active=True)
+    online = ~Q(procedure__online_level=OnlineLevel.NONE)
+    per_agency = {row["agency_id"]: (row["online"], row["total"]) for row in links.values("agency_id").annotate(
+        online=Count("procedure_id", filter=online, distinct=True), total=Count("procedure_id", distinct=True)
+    ).order_by()}
+    whole = links.aggregate(online=Count("procedure_id", filter=online, distinct=True),
+                            total=Count("procedure_id", distinct=True))
+    return per_agency, (whole["online"], whole["total"])
 
 
 def scores_766(*, agency_ids: set[int], start: date, end: date) -> tuple[list[AgencyScore], AgencyScore]:
@@ -558,9 +565,10 @@ def scores_766(*, agency_ids: set[int], start: date, end: date) -> tuple[list[Ag
                                   received_before=midnight(end + timedelta(days=1)), group="receiving_agency_id",
                                   at_most_one_supplement=True)
     agencies = Agency.objects.in_bulk(list(sums))
-    rows = [_score(agencies[pk], s, overdue.get(pk, 0), _coverage([pk])) for pk, s in sums.items()]
+    coverage, whole_coverage = _coverage(agency_ids)
+    rows = [_score(agencies[pk], s, overdue.get(pk, 0), coverage.get(pk, (0, 0))) for pk, s in sums.items()]
     rows.sort(key=lambda r: r.agency.identifier)
-    total = _score(None, whole, sum(overdue.values()), _coverage(agency_ids))
+    total = _score(None, whole, sum(overdue.values()), whole_coverage)
     return rows, total
 
 

@@ -129,3 +129,11 @@ def test_rebuild_asks_and_runs(march, world, client):
     assert response.context["runs"][0].dossiers == 21  # every dossier of the scenario
     assert "Đã yêu cầu tổng hợp lại số liệu" in response.content.decode()
     assert client.get("/can-bo/bao-cao/tong-hop-lai/chay/").status_code == 405
+
+
+def test_report_pages_run_a_bounded_number_of_queries_whatever_the_data(march, world, inspector, client,
+                                                                        django_assert_max_num_queries):
+    for url, most in ((f"/can-bo/bao-cao/?{QUERY}", 16), (f"/can-bo/bao-cao/?{QUERY}&grouping=procedure", 16),
+                      (f"/can-bo/bao-cao/tong-quan/?{QUERY}", 16), (f"/can-bo/bao-cao/chi-so-766/?{QUERY}", 20)):
+        with django_assert_max_num_queries(most):
+            assert client.get(url).status_code == 200
