@@ -16,6 +16,8 @@ from .models import Apology, Channel, Dossier, DossierEvent, State
 
 # Roles that oversee a whole subtree of agencies (a province's inspector sees its communes).
 SUBTREE_ROLES = {Role.INSPECTOR, Role.ADMIN}
+# Roles that read an agency's figures: satisfaction results and statistics.
+OVERSIGHT_ROLES = {Role.INSPECTOR, Role.LEADER, Role.ADMIN}
 
 
 def agency_subtree_ids(root_ids: set[int]) -> set[int]:
@@ -28,10 +30,18 @@ def agency_subtree_ids(root_ids: set[int]) -> set[int]:
     return seen
 
 
-def staff_agency_ids(*, user) -> set[int]:
-    direct = {m.agency_id for m in memberships_of(user=user)}
-    overseen = {m.agency_id for m in memberships_of(user=user) if m.role in SUBTREE_ROLES}
-    return direct | (agency_subtree_ids(overseen) if overseen else set())
+def staff_agency_ids(*, user, roles=None) -> set[int]:
+    """The agencies of the user's memberships (only those with one of `roles`, when given), with the whole
+    subtree under an inspector's or administrator's agency. Computed once per request and role set."""
+    cache = getattr(user, "_onecua_agency_ids", None)
+    if cache is None:
+        cache = user._onecua_agency_ids = {}
+    key = frozenset(roles) if roles is not None else None
+    if key not in cache:
+        memberships = [m for m in memberships_of(user=user) if roles is None or m.role in roles]
+        overseen = {m.agency_id for m in memberships if m.role in SUBTREE_ROLES}
+        cache[key] = {m.agency_id for m in memberships} | (agency_subtree_ids(overseen) if overseen else set())
+    return set(cache[key])
 
 
 def dossiers_visible_to(*, user) -> QuerySet[Dossier]:

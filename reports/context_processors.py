@@ -1,6 +1,5 @@
 from accounts.selectors import memberships_of
-
-from .selectors import REPORT_ROLES
+from dossiers.selectors import OVERSIGHT_ROLES
 
 
 def reports_nav(request):
@@ -8,4 +7,4 @@ def reports_nav(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"can_see_reports": any(m.role in REPORT_ROLES for m in memberships_of(user=user))}
+    return {"can_see_reports": any(m.role in OVERSIGHT_ROLES for m in memberships_of(user=user))}

@@ -16,30 +16,17 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role
-from accounts.selectors import memberships_of
 from dossiers.models import OPEN_STATES, PAUSED_STATES, PENDING_SPAN_SQL, Channel, Dossier, State
-from dossiers.selectors import agency_subtree_ids, dossiers_received_by
+from dossiers.selectors import OVERSIGHT_ROLES, agency_subtree_ids, dossiers_received_by, staff_agency_ids
 from procedures.models import Agency, Field, OnlineLevel, Procedure
 from procedures.worktime import TZ
 
 from .models import DurationTally, Level, Tally
 
-REPORT_ROLES = {Role.INSPECTOR, Role.LEADER, Role.ADMIN}
-SUBTREE_ROLES = {Role.INSPECTOR, Role.ADMIN}
 
-
-# ---------------------------------------------------------------- who sees which agencies
 def report_agency_ids(*, user) -> set[int]:
     """Agencies whose figures the user may see: an inspector's or admin's whole subtree, a leader's own agency."""
-    cached = getattr(user, "_onecua_report_agencies", None)
-    if cached is None:
-        memberships = [m for m in memberships_of(user=user) if m.role in REPORT_ROLES]
-        direct = {m.agency_id for m in memberships}
-        overseen = {m.agency_id for m in memberships if m.role in SUBTREE_ROLES}
-        cached = direct | (agency_subtree_ids(overseen) if overseen else set())
-        user._onecua_report_agencies = cached
-    return set(cached)
+    return staff_agency_ids(user=user, roles=OVERSIGHT_ROLES)
 
 
 def report_roots(*, user) -> list[Agency]:

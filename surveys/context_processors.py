@@ -1,7 +1,8 @@
 from accounts.models import Role
 from accounts.selectors import memberships_of
+from dossiers.selectors import OVERSIGHT_ROLES
 
-from .selectors import RESULTS_ROLES, open_follow_up_count
+from .selectors import open_follow_up_count
 
 
 def follow_ups(request):
@@ -11,7 +12,7 @@ def follow_ups(request):
     if user is None or not user.is_authenticated:
         return {}
     memberships = memberships_of(user=user)
-    context = {"satisfaction_results": any(m.role in RESULTS_ROLES for m in memberships)}
+    context = {"satisfaction_results": any(m.role in OVERSIGHT_ROLES for m in memberships)}
     leader_of = {m.agency_id for m in memberships if m.role == Role.LEADER}
     if leader_of:
         context["open_follow_ups"] = open_follow_up_count(agency_ids=leader_of)

@@ -9,7 +9,7 @@ from django.db.models import Avg, Count, Q, QuerySet
 from accounts.models import Role
 from accounts.selectors import memberships_of
 from dossiers.models import Dossier, State
-from dossiers.selectors import agency_subtree_ids, day_bounds
+from dossiers.selectors import OVERSIGHT_ROLES, SUBTREE_ROLES, day_bounds, staff_agency_ids
 
 from .models import (
     INDEX_FIELDS,
@@ -22,10 +22,6 @@ from .models import (
     Rating,
 )
 
-RESULTS_ROLES = {Role.INSPECTOR, Role.LEADER, Role.ADMIN}
-# Inspectors and administrators oversee their agency's subtree; leaders their own agencies.
-SUBTREE_ROLES = {Role.INSPECTOR, Role.ADMIN}
-
 
 # ---------------------------------------------------------------- scope
 def _agencies(user, roles: set[str]) -> set[int]:
@@ -37,9 +33,9 @@ def leader_agency_ids(*, user) -> set[int]:
 
 
 def results_agency_ids(*, user) -> set[int]:
-    """Agencies whose satisfaction results the user may read (empty: no access to the results page)."""
-    overseen = _agencies(user, SUBTREE_ROLES)
-    return leader_agency_ids(user=user) | (agency_subtree_ids(overseen) if overseen else set())
+    """Agencies whose satisfaction results the user may read (empty: no access to the results page):
+    inspectors and administrators their agency's subtree, leaders their own agencies."""
+    return staff_agency_ids(user=user, roles=OVERSIGHT_ROLES)
 
 
 def follow_up_agency_ids(*, user) -> set[int]:
@@ -51,8 +47,7 @@ def may_enter_indices(*, user, dossier: Dossier) -> bool:
     """The desk clerk of the receiving agency, or an inspector (or admin) over it."""
     if dossier.receiving_agency_id in _agencies(user, {Role.CLERK}):
         return True
-    overseen = _agencies(user, SUBTREE_ROLES)
-    return bool(overseen) and dossier.receiving_agency_id in agency_subtree_ids(overseen)
+    return dossier.receiving_agency_id in staff_agency_ids(user=user, roles=SUBTREE_ROLES)
 
 
 def may_open_kiosk(*, user, dossier: Dossier) -> bool:
