@@ -181,9 +181,9 @@ def plain_group_by(agency_ids, start: date, end: date) -> dict:
     """Report II.06a per receiving agency computed straight from dossiers, one GROUP BY, same definitions."""
     from django.db import connection
 
-    from reports.selectors import midnight
+    from dossiers.selectors import period_bounds
 
-    s, e = midnight(start), midnight(end + timedelta(days=1))
+    s, e = period_bounds(start, end)
     sql = """
       SELECT receiving_agency_id,
         count(*) FILTER (WHERE received_at >= %(s)s AND received_at < %(e)s AND channel = 2),

@@ -1,6 +1,6 @@
 """Batch rendering of the tracking book (form 07): a desk's day, stored as a PDF in private storage."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -11,19 +11,15 @@ from procedures.models import Agency
 
 from .documents import render_tracking_book
 from .models import Dossier, TrackingBookFile
+from .selectors import day_bounds
 
 
 def today() -> date:
     return worktime.to_local(timezone.now()).date()
 
 
-def _day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time(0), tzinfo=worktime.TZ)
-    return start, start + timedelta(days=1)
-
-
 def desks_with_receptions(*, day: date) -> list[int]:
-    start, end = _day_bounds(day)
+    start, end = day_bounds(day)
     return sorted(set(Dossier.objects.filter(received_at__gte=start, received_at__lt=end)
                       .values_list("receiving_agency_id", flat=True)))
 
@@ -31,7 +27,7 @@ def desks_with_receptions(*, day: date) -> list[int]:
 def tracking_book_store(*, agency_id: int, day: date) -> TrackingBookFile:
     """Render and store; idempotent (the same day rendered again replaces the previous file)."""
     agency = Agency.objects.get(pk=agency_id)
-    start, end = _day_bounds(day)
+    start, end = day_bounds(day)
     dossiers = list(Dossier.objects.filter(receiving_agency=agency, received_at__gte=start, received_at__lt=end)
                     .select_related("procedure", "handling_agency").order_by("book_entry_no", "received_at", "pk"))
     rendered = render_tracking_book(agency=agency, start=day, end=day, dossiers=dossiers)

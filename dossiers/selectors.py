@@ -172,14 +172,19 @@ def queue_dossiers(*, user, key: str | None, search: str = "", now: datetime | N
 
 
 def day_bounds(day) -> tuple[datetime, datetime]:
+    """The local day as [midnight, next midnight) in Asia/Ho_Chi_Minh."""
     start = datetime.combine(day, time(0, 0), tzinfo=TZ)
     return start, start + timedelta(days=1)
 
 
+def period_bounds(start, end) -> tuple[datetime, datetime]:
+    """Local days start..end (inclusive) as [midnight of start, midnight after end)."""
+    return day_bounds(start)[0], day_bounds(end)[1]
+
+
 def tracking_book_dossiers(*, user, agency_id: int, start, end) -> QuerySet[Dossier]:
     """Form 07: dossiers received at a desk between two dates (inclusive), in book order."""
-    lo, _ = day_bounds(start)
-    _, hi = day_bounds(end)
+    lo, hi = period_bounds(start, end)
     return (
         dossiers_visible_to(user=user)
         .filter(receiving_agency_id=agency_id, received_at__gte=lo, received_at__lt=hi)

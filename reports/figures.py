@@ -17,7 +17,7 @@ on or before d (`due_at` < midnight after d) and its clock is not paused now, ot
 from collections import Counter
 from datetime import date, datetime
 
-from procedures.worktime import TZ
+from procedures.worktime import to_local
 
 ONLINE = 2  # dossiers.models.Channel.ONLINE (the value is fixed by the national status exchange)
 # While the clock is paused (supplement after receipt, financial obligation) the due time is not known yet: the
@@ -49,7 +49,7 @@ Key = tuple  # (day, agency_id, procedure_id, measure)
 
 
 def local_date(moment: datetime | None) -> date | None:
-    return moment.astimezone(TZ).date() if moment is not None else None
+    return to_local(moment).date() if moment is not None else None
 
 
 def closed_at(f: dict) -> datetime | None:

@@ -20,7 +20,17 @@ from dossiers.models import Dossier
 from procedures.worktime import TZ
 from surveys.models import Rating
 
-from .figures import MEASURES, ONLINE, PAUSED, RATING_MEASURES, contributions, delta, durations, rows_by_day
+from .figures import (
+    MEASURES,
+    ONLINE,
+    PAUSED,
+    RATING_MEASURES,
+    contributions,
+    delta,
+    durations,
+    local_date,
+    rows_by_day,
+)
 from .models import DurationTally, Level, Rebuild, Tally
 
 log = logging.getLogger(__name__)
@@ -62,7 +72,7 @@ def apply_changes(changes) -> None:
 def apply_rating(rating) -> None:
     """A new rating: +1 on its level's measure for the day it was given (inside the rating's transaction)."""
     dossier = rating.dossier
-    day = rating.rated_at.astimezone(TZ).date()
+    day = local_date(rating.rated_at)
     measure = RATING_MEASURES[int(rating.overall)]
     add_to_tally(expand_levels({(day, dossier.receiving_agency_id, dossier.procedure_id): {measure: 1}}))
 

@@ -9,7 +9,7 @@ from django.db.models import Avg, Count, Q, QuerySet
 from accounts.models import Role
 from accounts.selectors import memberships_of
 from dossiers.models import Dossier, State
-from dossiers.selectors import OVERSIGHT_ROLES, SUBTREE_ROLES, day_bounds, staff_agency_ids
+from dossiers.selectors import OVERSIGHT_ROLES, SUBTREE_ROLES, period_bounds, staff_agency_ids
 
 from .models import (
     INDEX_FIELDS,
@@ -158,8 +158,7 @@ def satisfaction_results(*, agency_ids=None, procedure_id=None, start: date, end
     """Ratings whose local date (Asia/Ho_Chi_Minh) is within [start, end], of dossiers received by one of
     `agency_ids` (None: every agency) and of `procedure_id` (None: every procedure). Index averages are over
     the dossiers *returned* in the same period with the same filters. Three queries."""
-    lo, _x = day_bounds(start)
-    _y, hi = day_bounds(end)
+    lo, hi = period_bounds(start, end)
     of_dossier = {}
     if agency_ids is not None:
         of_dossier["dossier__receiving_agency_id__in"] = list(agency_ids)
