@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
 from accounts.validators import ID_NUMBER_RE, clean_phone
+from procedures.forms import DateRangeForm
 from procedures.models import Agency, Procedure
 
 from .models import Channel, Outcome, ResultDelivery
@@ -96,15 +97,5 @@ class ApologyForm(forms.Form):
                                widget=forms.TimeInput(attrs={"placeholder": "HH:MM"}))
 
 
-class BookForm(forms.Form):
-    start = forms.DateField(label=_("Từ ngày"), input_formats=["%d/%m/%Y", "%Y-%m-%d"],
-                            error_messages={"invalid": _("Nhập ngày theo dạng dd/mm/yyyy.")})
-    end = forms.DateField(label=_("Đến ngày"), input_formats=["%d/%m/%Y", "%Y-%m-%d"],
-                          error_messages={"invalid": _("Nhập ngày theo dạng dd/mm/yyyy.")})
+class BookForm(DateRangeForm):
     agency = forms.ModelChoiceField(label=_("Bộ phận Một cửa"), queryset=Agency.objects.filter(is_one_stop_desk=True))
-
-    def clean(self):
-        data = super().clean()
-        if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            raise forms.ValidationError(_("“Đến ngày” phải sau “Từ ngày”."))
-        return data

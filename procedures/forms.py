@@ -5,6 +5,30 @@ from .models import OnlineLevel, ProcedureLevel
 from .selectors import catalog_fields
 
 
+class VNDateField(forms.DateField):
+    """A date typed as dd/mm/yyyy (ISO accepted too), shown back as dd/mm/yyyy."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("input_formats", ["%d/%m/%Y", "%Y-%m-%d"])
+        kwargs.setdefault("error_messages", {"invalid": _("Nhập ngày theo dạng dd/mm/yyyy.")})
+        kwargs.setdefault("widget", forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy"}))
+        super().__init__(**kwargs)
+
+
+class DateRangeForm(forms.Form):
+    """From / to dates (inclusive) with the end not before the start; the base of every period filter."""
+
+    start = VNDateField(label=_("Từ ngày"))
+    end = VNDateField(label=_("Đến ngày"))
+    end_before_start_message = _("“Đến ngày” phải sau “Từ ngày”.")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            raise forms.ValidationError(self.end_before_start_message)
+        return data
+
+
 class CatalogSearchForm(forms.Form):
     q = forms.CharField(
         label=_("Tìm thủ tục"),

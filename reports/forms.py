@@ -1,25 +1,21 @@
-from datetime import date, timedelta
+from datetime import date
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from procedures.forms import DateRangeForm
 from procedures.models import Agency, Field
 
 from .selectors import GROUPINGS
 
-DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
-DATE_ERRORS = {"invalid": _("Nhập ngày theo dạng dd/mm/yyyy.")}
 MAX_SPAN_DAYS = 366 * 10 + 3
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(DateRangeForm):
     """Period, scope and grouping of a report; the agency list is the user's report scope."""
 
-    start = forms.DateField(label=_("Từ ngày"), input_formats=DATE_FORMATS, error_messages=DATE_ERRORS,
-                            widget=forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy"}))
-    end = forms.DateField(label=_("Đến ngày"), input_formats=DATE_FORMATS, error_messages=DATE_ERRORS,
-                          widget=forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy"}))
+    end_before_start_message = _("“Đến ngày” phải sau hoặc trùng “Từ ngày”.")
     agency = forms.ModelChoiceField(label=_("Cơ quan, đơn vị"), queryset=Agency.objects.none(), required=False,
                                     empty_label=_("Tất cả cơ quan được xem"))
     field = forms.ModelChoiceField(label=_("Lĩnh vực"), queryset=Field.objects.all(), required=False,
@@ -45,11 +41,8 @@ class PeriodForm(forms.Form):
     def clean(self):
         data = super().clean()
         start, end = data.get("start"), data.get("end")
-        if start and end:
-            if end < start:
-                raise forms.ValidationError(_("“Đến ngày” phải sau hoặc trùng “Từ ngày”."))
-            if (end - start).days > MAX_SPAN_DAYS:
-                raise forms.ValidationError(_("Kỳ báo cáo dài nhất là 10 năm."))
+        if start and end and (end - start).days > MAX_SPAN_DAYS:
+            raise forms.ValidationError(_("Kỳ báo cáo dài nhất là 10 năm."))
         data["grouping"] = data.get("grouping") or "agency"
         return data
 
@@ -58,10 +51,3 @@ class PeriodForm(forms.Form):
         if not self.is_bound:
             return {**self.defaults, "agency": None, "field": None}
         return self.cleaned_data
-
-
-def months_ago(day: date, months: int) -> date:
-    first = day.replace(day=1)
-    for _i in range(months):
-        first = (first - timedelta(days=1)).replace(day=1)
-    return first

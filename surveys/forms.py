@@ -3,11 +3,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from procedures.forms import DateRangeForm
 from procedures.models import Agency, Procedure
 
 from .models import INDEX_LABELS, MANUAL_FIELDS, Level, Scale, Score
-
-DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 
 
 class LevelField(forms.TypedChoiceField):
@@ -61,13 +60,7 @@ class FollowUpResponseForm(forms.Form):
                                error_messages={"required": _("Hãy nhập nội dung phản hồi, biện pháp khắc phục.")})
 
 
-class ResultsFilterForm(forms.Form):
-    start = forms.DateField(label=_("Từ ngày"), input_formats=DATE_FORMATS,
-                            widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"}, format="%d/%m/%Y"),
-                            error_messages={"invalid": _("Nhập ngày theo dạng dd/mm/yyyy.")})
-    end = forms.DateField(label=_("Đến ngày"), input_formats=DATE_FORMATS,
-                          widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"}, format="%d/%m/%Y"),
-                          error_messages={"invalid": _("Nhập ngày theo dạng dd/mm/yyyy.")})
+class ResultsFilterForm(DateRangeForm):
     agency = forms.ModelChoiceField(label=_("Cơ quan"), queryset=Agency.objects.none(), required=False,
                                     empty_label=_("Tất cả cơ quan được xem"))
     procedure = forms.ModelChoiceField(label=_("Thủ tục"), queryset=Procedure.objects.none(), required=False,
@@ -79,8 +72,3 @@ class ResultsFilterForm(forms.Form):
         self.fields["procedure"].queryset = Procedure.objects.filter(agencies__in=agency_ids).distinct().order_by(
             "name")
 
-    def clean(self):
-        data = super().clean()
-        if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            raise forms.ValidationError(_("“Đến ngày” phải sau “Từ ngày”."))
-        return data
