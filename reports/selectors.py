@@ -5,7 +5,7 @@ drill-down lists filter the base table with the same definitions, so a cell alwa
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -17,10 +17,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dossiers.models import OPEN_STATES, PAUSED_STATES, PENDING_SPAN_SQL, Channel, Dossier, State
-from dossiers.selectors import OVERSIGHT_ROLES, agency_subtree_ids, dossiers_received_by, staff_agency_ids
+from dossiers.selectors import (
+    OVERSIGHT_ROLES,
+    agency_subtree_ids,
+    dossiers_received_by,
+    period_bounds,
+    staff_agency_ids,
+)
 from procedures.models import Agency, Field, OnlineLevel, Procedure
-from procedures.worktime import TZ
 
+from .figures import MEASURES
 from .models import DurationTally, Level, Tally
 
 
@@ -42,10 +48,6 @@ def scope_ids(*, user, agency: Agency | None) -> set[int]:
 
 
 # ---------------------------------------------------------------- periods and prefix sums
-def midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=TZ)
-
-
 def segments_before(day: date) -> list[tuple]:
     """The summary rows whose days are all before `day`, as (level, first bucket or None, bucket limit) ranges:
     earlier years, earlier months of its year, earlier days of its month."""
@@ -58,19 +60,6 @@ def segments_before(day: date) -> list[tuple]:
     return segments
 
 
-def before(day: date) -> Q:
-    q = Q()
-    for level, first, limit in segments_before(day):
-        q |= Q(level=level, bucket__lt=limit, **({"bucket__gte": first} if first else {}))
-    return q
-
-
-FLOW = ("received_online", "received_offline", "resolved_early", "resolved_on_time", "resolved_late",
-        "resolved_days", "withdrawn", "stopped", "refused", "late_766", "digitised",
-        "rated_very_satisfied", "rated_satisfied", "rated_not_satisfied")
-MEASURES = FLOW + ("overdue_began", "overdue_ended")
-
-
 def _period_sums(qs: QuerySet, group: str | None, start: date, end: date) -> dict:
     """{group value: {measure: (sum before start, sum through end)}} from the summary. Each range of (level,
     bucket) is its own query, which the unique (level, bucket, agency, procedure) index serves directly."""
@@ -80,10 +69,11 @@ def _period_sums(qs: QuerySet, group: str | None, start: date, end: date) -> dic
         level, first, limit = segment
         rows = qs.filter(level=level, bucket__lt=limit, **({"bucket__gte": first} if first else {}))
         aggregates = {m: Sum(m) for m in MEASURES}
-        found = (rows.values(group).annotate(**aggregates).order_by() if group
-                 else [{**rows.aggregate(**aggregates), None: None}])
-        for row in found:
-            key = row[group]
+        if group:
+            found = [(row[group], row) for row in rows.values(group).annotate(**aggregates).order_by()]
+        else:
+            found = [(None, rows.aggregate(**aggregates))]
+        for key, row in found:
             into = totals.setdefault(key, {m: [0, 0] for m in MEASURES})
             for m in MEASURES:
                 value = row[m] or 0
@@ -91,8 +81,6 @@ def _period_sums(qs: QuerySet, group: str | None, start: date, end: date) -> dic
                     into[m][0] += value
                 if segment in b:
                     into[m][1] += value
-    if group is None and None not in totals:
-        totals[None] = {m: [0, 0] for m in MEASURES}
     return {key: {m: tuple(v) for m, v in sums.items()} for key, sums in totals.items()}
 
 
@@ -226,7 +214,7 @@ def _open_at(moment: datetime) -> Q:
 
 
 def cell_filter(column: str, start: date, end: date) -> Q:
-    s, e = midnight(start), midnight(end + timedelta(days=1))
+    s, e = period_bounds(start, end)
     received = Q(received_at__gte=s, received_at__lt=e)
     resolved = Q(resolved_at__gte=s, resolved_at__lt=e)
     ended = Q(received_at__isnull=False, resolved_at__isnull=True, closed_at__gte=s, closed_at__lt=e)
@@ -284,19 +272,24 @@ def cell_ordering(column: str) -> tuple[str, ...]:
     return ("-received_at", "-id")
 
 
+def _cell(qs: QuerySet[Dossier], *, start: date, end: date, column: str, row_key: str,
+          field_id: int | None) -> QuerySet[Dossier]:
+    if field_id:
+        qs = qs.filter(procedure__field_id=field_id)
+    return with_closed_at(qs).filter(cell_filter(column, start, end) & row_filter(row_key))
+
+
 def cell_dossiers(*, user, agency_ids: set[int], start: date, end: date, column: str, row_key: str = "all",
                   field_id: int | None = None) -> QuerySet[Dossier]:
     """The dossiers a report cell counts, through the staff scoping selector."""
-    qs = with_closed_at(dossiers_received_by(user=user, agency_ids=agency_ids))
-    if field_id:
-        qs = qs.filter(procedure__field_id=field_id)
-    return qs.filter(cell_filter(column, start, end) & row_filter(row_key))
+    return _cell(dossiers_received_by(user=user, agency_ids=agency_ids), start=start, end=end, column=column,
+                 row_key=row_key, field_id=field_id)
 
 
 def cell_count(*, agency_ids: set[int], start: date, end: date, column: str, row_key: str = "all") -> int:
     """The same count without a user (tests and the benchmark check identities with it)."""
-    return with_closed_at(Dossier.objects.filter(receiving_agency_id__in=agency_ids)).filter(
-        cell_filter(column, start, end) & row_filter(row_key)).count()
+    return _cell(Dossier.objects.filter(receiving_agency_id__in=agency_ids), start=start, end=end, column=column,
+                 row_key=row_key, field_id=None).count()
 
 
 # ---------------------------------------------------------------- dashboard
@@ -355,6 +348,14 @@ class Dashboard:
     @property
     def satisfaction_rate(self):
         return percent(self.satisfied, self.ratings)
+
+
+def months_ago(day: date, months: int) -> date:
+    """The first day of the month `months` months before `day`'s month."""
+    first = day.replace(day=1)
+    for _i in range(months):
+        first = (first - timedelta(days=1)).replace(day=1)
+    return first
 
 
 def month_range(start: date, end: date) -> list[date]:
@@ -548,8 +549,9 @@ def scores_766(*, agency_ids: set[int], start: date, end: date) -> tuple[list[Ag
     sums = _period_sums(qs, "agency_id", start, end)
     whole = _period_sums(qs, None, start, end)[None]
     # Pending and already overdue now: late too. Those with > 1 supplement request are in late_766 already.
-    overdue = pending_overdue_now(agency_ids=agency_ids, received_from=midnight(start),
-                                  received_before=midnight(end + timedelta(days=1)), group="receiving_agency_id",
+    received_from, received_before = period_bounds(start, end)
+    overdue = pending_overdue_now(agency_ids=agency_ids, received_from=received_from,
+                                  received_before=received_before, group="receiving_agency_id",
                                   at_most_one_supplement=True)
     agencies = Agency.objects.in_bulk(list(sums))
     coverage, whole_coverage = _coverage(agency_ids)
@@ -572,12 +574,14 @@ class PublicFigure:
         return percent(self.on_time, self.resolved)
 
 
-def public_figures(*, months: int = 12, today: date | None = None) -> tuple[list, list, tuple[date, date]]:
-    """Per receiving agency and per procedure over the last `months` whole months: the share resolved on time
-    and the usual (median) days from receipt to result. Counts only; no personal data."""
+def public_figures(*, months: int | None = None, today: date | None = None) -> tuple[list, list, tuple[date, date]]:
+    """Per receiving agency and per procedure over the last `months` whole months (setting
+    PUBLIC_FIGURES_MONTHS): the share resolved on time and the usual (median) days from receipt to result.
+    Counts only; no personal data."""
+    months = months or settings.ONECUA["PUBLIC_FIGURES_MONTHS"]
     today = today or timezone.localdate()
     end = today.replace(day=1) - timedelta(days=1)
-    start = month_range(end.replace(day=1) - timedelta(days=31 * (months - 1)), end)[0]
+    start = months_ago(end, months - 1)
     qs = Tally.objects.filter(level=Level.MONTH, bucket__gte=start, bucket__lte=end)
     durations = DurationTally.objects.filter(month__gte=start, month__lte=end)
     results = []

@@ -16,7 +16,7 @@ from dossiers.views import staff_required
 from procedures.models import Agency
 
 from . import exports, selectors
-from .forms import PeriodForm, months_ago
+from .forms import PeriodForm
 from .models import Rebuild
 from .tasks import rebuild_summary
 
@@ -31,7 +31,7 @@ def _forbidden(request):
 def _scope(request, *, default_months: int | None = None):
     """(form, period dict, agency ids, scope label) for the user's report scope; form errors give period None."""
     roots = selectors.report_roots(user=request.user)
-    default_start = months_ago(timezone.localdate(), default_months - 1) if default_months else None
+    default_start = selectors.months_ago(timezone.localdate(), default_months - 1) if default_months else None
     form = PeriodForm(request.GET, agencies=roots, default_start=default_start)
     if form.is_bound and not form.is_valid():
         return form, None, set(), ""
