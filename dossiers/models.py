@@ -56,6 +56,8 @@ TERMINAL_STATES = {State.REFUSED, State.WITHDRAWN, State.STOPPED, State.RETURNED
 # States in which the legal clock is (or was) running and no decision exists yet.
 OPEN_STATES = {State.RECEIVED, State.PROCESSING, State.SUPPLEMENT_REQUESTED, State.AWAITING_PAYMENT}
 PAUSED_STATES = {State.SUPPLEMENT_REQUESTED, State.AWAITING_PAYMENT}
+# Open with the clock running: the only dossiers that can be overdue (or at risk) right now.
+RUNNING_STATES = OPEN_STATES - PAUSED_STATES
 WITHDRAWABLE_STATES = [
     State.SUBMITTED,
     State.RECEIVED,

@@ -47,11 +47,11 @@ from procedures.text import strip_diacritics
 from .documents import tracking_url
 from .errors import ActionForbidden, TransitionRefused
 from .models import (
+    RUNNING_STATES,
     Dossier,
     Notification,
     NotificationChannel,
     NotificationStatus,
-    State,
 )
 
 log = logging.getLogger(__name__)
@@ -603,7 +603,6 @@ def notification_retry(*, notification: Notification, actor) -> Notification:
 
 
 # ---------------------------------------------------------------- deadline sweep (officers)
-ACTIVE_STATES = [State.RECEIVED, State.PROCESSING]  # the clock runs; paused dossiers are not at risk
 
 
 @dataclass
@@ -636,7 +635,7 @@ def deadline_sweep(*, now: datetime | None = None) -> SweepSummary:
             calendars[agency.pk] = build_calendar(agency=agency)
         return calendars[agency.pk]
 
-    due = list(Dossier.objects.filter(state__in=ACTIVE_STATES, due_at__lt=tomorrow)
+    due = list(Dossier.objects.filter(state__in=RUNNING_STATES, due_at__lt=tomorrow)
                .select_related("handling_agency", "procedure").order_by("due_at", "pk"))
     by_agency: dict[int, list[Dossier]] = {}
     for d in due:
@@ -668,7 +667,7 @@ def deadline_sweep(*, now: datetime | None = None) -> SweepSummary:
                 agency_id=m.agency_id, subject=f"Hồ sơ đến hạn và quá hạn ngày {today:%d/%m/%Y}", lines=lines))
 
         lead_days = settings.ONECUA["APOLOGY_MIN_LEAD_WORKING_DAYS"]
-        at_risk = (Dossier.objects.filter(state__in=ACTIVE_STATES, apology__isnull=True, due_at__gt=now,
+        at_risk = (Dossier.objects.filter(state__in=RUNNING_STATES, apology__isnull=True, due_at__gt=now,
                                           due_at__lt=now + timedelta(days=7 * (lead_days + 2)))
                    .select_related("receiving_agency", "handling_agency", "assigned_officer", "procedure"))
         leaders: dict[int, list] = {}

@@ -12,7 +12,7 @@ from procedures.models import Agency
 from procedures.worktime import TZ
 
 from .documents import FORM_TITLES
-from .models import Apology, Channel, Dossier, DossierEvent, State
+from .models import RUNNING_STATES, Apology, Channel, Dossier, DossierEvent, State
 
 # Roles that oversee a whole subtree of agencies (a province's inspector sees its communes).
 SUBTREE_ROLES = {Role.INSPECTOR, Role.ADMIN}
@@ -118,7 +118,7 @@ def _queue_filter(key: str, *, user, agencies: dict[str, set[int]], now: datetim
         "assigned": Q(state=State.PROCESSING, assigned_officer=user),
         "unassigned": Q(state=State.PROCESSING, handling_agency_id__in=officer, assigned_officer__isnull=True),
         "due_soon": Q(state=State.PROCESSING, handling_agency_id__in=officer, due_at__gte=now, due_at__lte=soon),
-        "overdue": Q(state__in=[State.RECEIVED, State.PROCESSING], handling_agency_id__in=officer | desk,
+        "overdue": Q(state__in=RUNNING_STATES, handling_agency_id__in=officer | desk,
                      due_at__lt=now),
         "paused": Q(state__in=[State.SUPPLEMENT_REQUESTED, State.AWAITING_PAYMENT], received_at__isnull=False,
                     handling_agency_id__in=officer),

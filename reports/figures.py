@@ -17,12 +17,13 @@ on or before d (`due_at` < midnight after d) and its clock is not paused now, ot
 from collections import Counter
 from datetime import date, datetime
 
+from dossiers.models import PAUSED_STATES
 from procedures.worktime import to_local
 
 ONLINE = 2  # dossiers.models.Channel.ONLINE (the value is fixed by the national status exchange)
 # While the clock is paused (supplement after receipt, financial obligation) the due time is not known yet: the
 # dossier counts as within time; on resumption its due time moves by the paused working time (rule 7).
-PAUSED = ("supplement_requested", "awaiting_payment")
+PAUSED = frozenset(PAUSED_STATES)
 
 # The summary's measures (one integer column each).
 MEASURES = (

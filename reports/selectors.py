@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dossiers.models import OPEN_STATES, PAUSED_STATES, PENDING_SPAN_SQL, Channel, Dossier, State
+from dossiers.models import PAUSED_STATES, PENDING_SPAN_SQL, RUNNING_STATES, Channel, Dossier, State
 from dossiers.selectors import (
     OVERSIGHT_ROLES,
     agency_subtree_ids,
@@ -410,7 +410,7 @@ def procedure_times(*, agency_ids: set[int], start: date, end: date, field_id: i
 def pending_overdue_now(*, agency_ids: set[int], field_id: int | None = None, received_from=None,
                         received_before=None, group: str | None = None, at_most_one_supplement: bool = False):
     """Open dossiers whose due time has passed and whose clock runs (served by the (state, due_at) index)."""
-    qs = Dossier.objects.filter(state__in=OPEN_STATES - PAUSED_STATES, due_at__lt=timezone.now(),
+    qs = Dossier.objects.filter(state__in=RUNNING_STATES, due_at__lt=timezone.now(),
                                 receiving_agency_id__in=agency_ids)
     if at_most_one_supplement:
         qs = qs.filter(supplement_count__lte=1)
