@@ -4,3 +4,14 @@ import pytest
 @pytest.fixture(autouse=True)
 def _vietnamese_by_default(settings):
     settings.LANGUAGE_CODE = "vi"
+
+
+@pytest.fixture
+def locmem_sms(settings):
+    """SMS kept in memory (LocmemSMSBackend.outbox, emptied before and after the test)."""
+    from dossiers.notifications import LocmemSMSBackend
+
+    settings.ONECUA_SMS_BACKEND = "dossiers.notifications.LocmemSMSBackend"
+    LocmemSMSBackend.outbox = []
+    yield LocmemSMSBackend.outbox
+    LocmemSMSBackend.outbox = []

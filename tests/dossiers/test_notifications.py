@@ -28,11 +28,8 @@ EMAIL = "tran.van.nop@example.vn"
 
 
 @pytest.fixture(autouse=True)
-def _locmem_sms(settings):
-    settings.ONECUA_SMS_BACKEND = "dossiers.notifications.LocmemSMSBackend"
-    LocmemSMSBackend.outbox = []
-    yield
-    LocmemSMSBackend.outbox = []
+def _locmem_sms(locmem_sms):
+    """Every test here reads the SMS sent (tests/conftest.py: locmem_sms)."""
 
 
 @pytest.fixture

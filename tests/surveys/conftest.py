@@ -4,7 +4,6 @@ import pytest
 
 from dossiers import services as dossier_services
 from dossiers.models import Dossier
-from dossiers.notifications import LocmemSMSBackend
 from tests.dossiers.conftest import World, at, fresh, vn, world  # noqa: F401  (fixture and helpers re-exported)
 
 PHONE = "0912000111"
@@ -12,11 +11,8 @@ EMAIL = "nguoinop@example.vn"
 
 
 @pytest.fixture(autouse=True)
-def _locmem_sms(settings):
-    settings.ONECUA_SMS_BACKEND = "dossiers.notifications.LocmemSMSBackend"
-    LocmemSMSBackend.outbox = []
-    yield
-    LocmemSMSBackend.outbox = []
+def _locmem_sms(locmem_sms):
+    """Every test here reads the SMS sent (tests/conftest.py: locmem_sms)."""
 
 
 @pytest.fixture
