@@ -43,7 +43,7 @@ messages: install
 	$(PY) manage.py compilemessages -l en --ignore=.venv
 
 worker: install
-	$(VENV)/bin/celery -A onecua worker -B --loglevel=INFO
+	DB_CONN_MAX_AGE=$${DB_CONN_MAX_AGE:-600} $(VENV)/bin/celery -A onecua worker -B --loglevel=INFO
 
 clean:
 	rm -rf $(VENV) var db.sqlite3

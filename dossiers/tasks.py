@@ -31,16 +31,13 @@ def send_notification(self, notification_id: int) -> str:
     return result.outcome
 
 
-# Each row is claimed just before its own send, so a row's lease only has to outlast one send (EMAIL_TIMEOUT).
+# Rows are claimed a few at a time (NOTIFICATION_CLAIM_SIZE), each sent and marked on its own; the hard time
+# limit stays under the lease, so a row claimed by a live task is never claimed by another.
 @shared_task(name="dossiers.send_notifications", time_limit=5 * 60, soft_time_limit=4 * 60, **IDEMPOTENT)
 def send_notifications(notification_ids: list[int]) -> dict:
-    """Deliver a batch of rows one by one; a row that needs another attempt waits for the re-queue task (its
+    """Deliver a batch of rows; a row that needs another attempt waits for the re-queue task (its
     `next_attempt_at` carries the back-off)."""
-    outcomes: dict[str, int] = {}
-    for pk in notification_ids:
-        outcome = notifications.deliver(pk).outcome
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
-    return outcomes
+    return notifications.deliver_batch(notification_ids)
 
 
 @shared_task(name="dossiers.requeue_notifications", time_limit=5 * 60, soft_time_limit=4 * 60, **IDEMPOTENT)

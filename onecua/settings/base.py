@@ -71,6 +71,8 @@ WSGI_APPLICATION = "onecua.wsgi.application"
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=0))
+# A kept connection is checked once before its first use in each request or task (see onecua/celery.py).
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", DATABASES["default"]["CONN_MAX_AGE"] != 0)
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # Short indexed queries only: PostgreSQL's JIT compiles for hundreds of milliseconds to save a few.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
@@ -140,6 +142,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Celery's Django fix-up closes every database connection before and after each task unless this is set, so a
+# worker opened a new PostgreSQL connection (a server process) for every task whatever DB_CONN_MAX_AGE said. With
+# it set, onecua/celery.py applies Django's own rule around each task instead (CONN_MAX_AGE, broken connections).
+CELERY_DB_REUSE_MAX = 1_000_000
 CELERY_BEAT_SCHEDULE: dict = {
     # Outbox rows whose after-commit enqueue was lost (broker outage) or whose sender died.
     "requeue-notifications": {"task": "dossiers.requeue_notifications", "schedule": 60.0},

@@ -205,6 +205,35 @@ def test_a_late_mark_after_a_lost_lease_is_counted_as_a_possible_duplicate(world
     assert len({m.extra_headers["Message-ID"] for m in mailoutbox}) == 1  # the duplicate is recognisable
 
 
+def test_a_batch_is_claimed_a_few_rows_at_a_time_and_each_row_keeps_its_own_outcome(world, mailoutbox,
+                                                                                    monkeypatch):
+    """send_notifications' batch: rows claimed `claim_size` at a time; a row already sent or held elsewhere is
+    skipped, a failing one waits with its back-off, and the others in the same claim are still sent and marked."""
+    rows = [pending_email(world) for _ in range(5)]
+    notifications.deliver(rows[0].pk)  # already sent
+    assert notifications.claim(rows[1].pk) is not None  # another worker holds it
+    real = notifications._deliver_now
+    failing = rows[3].pk
+
+    def flaky(notification):
+        if notification.pk == failing:
+            raise TimeoutError("SMTP timed out")
+        real(notification)
+
+    monkeypatch.setattr(notifications, "_deliver_now", flaky)
+    outcomes = notifications.deliver_batch([r.pk for r in rows], claim_size=2)
+    assert outcomes == {"skipped": 2, "sent": 2, "retry": 1}
+    assert sorted(m.extra_headers["X-Onecua-Idempotency-Key"] for m in mailoutbox) == sorted(
+        r.idempotency_key for r in (rows[0], rows[2], rows[4]))
+    status = {r.pk: fresh_row(r) for r in rows}
+    assert [status[r.pk].status for r in rows] == ["sent", "sending", "sent", "pending", "sent"]
+    assert status[failing].last_error == "TimeoutError: SMTP timed out" and status[failing].claim_token is None
+    assert [status[r.pk].deliveries for r in rows] == [1, 0, 1, 0, 1]
+    # Nothing is sent twice by a second run of the same batch (a redelivered task).
+    assert notifications.deliver_batch([r.pk for r in rows]) == {"skipped": 5}
+    assert len(mailoutbox) == 3
+
+
 def test_failures_back_off_then_fail_with_a_reason_and_staff_can_retry(world, mailoutbox, monkeypatch, settings):
     settings.ONECUA = {**settings.ONECUA, "NOTIFICATION_MAX_ATTEMPTS": 2}
     row = pending_email(world)

@@ -184,3 +184,31 @@ def test_two_concurrent_sends_of_one_row_deliver_once(world, monkeypatch):
     assert len(mail.outbox) == 1
     row.refresh_from_db()
     assert row.deliveries == 1 and row.attempts == 1
+
+
+class ConnectionRecordingSMSBackend:
+    """Test SMS backend: remembers the database connection each send ran on (the DB-API object, kept alive so
+    that `is` compares real identities)."""
+
+    seen: list = []
+
+    def send(self, *, phone: str, text: str, idempotency_key: str) -> None:
+        connection.ensure_connection()
+        type(self).seen.append(connection.connection)
+
+
+@pytest.mark.parametrize("max_age", [600, 0])
+def test_the_worker_keeps_its_database_connection_between_tasks_as_configured(world, broker, settings, monkeypatch,
+                                                                              max_age):
+    """Celery's Django fix-up used to close every connection around every task (a new PostgreSQL server process
+    per notification); now DB_CONN_MAX_AGE decides, as it does for web requests."""
+    settings.ONECUA_SMS_BACKEND = "tests.dossiers.test_worker.ConnectionRecordingSMSBackend"
+    ConnectionRecordingSMSBackend.seen = []
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", max_age)
+    dossiers = [world.submitted(), world.submitted()]
+    with worker():
+        for dossier in dossiers:  # one after the other: two tasks
+            services.dossier_receive(dossier=dossier, actor=world.user("clerk@desk"))
+            assert wait_until(lambda d=dossier: sent(d))
+    first, second = ConnectionRecordingSMSBackend.seen
+    assert (first is second) is (max_age > 0)
