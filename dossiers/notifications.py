@@ -443,8 +443,8 @@ def dispatch(ids) -> int:
             sent = 1
         else:
             # Thousands of rows (a recomputation, a sweep, a re-queue) travel as a few batch tasks: 200 rows take
-            # a worker about a second (minutes with a slow mail server, still inside the task's time limit; each
-            # row is claimed just before its own send), and publishing 75,000 rows is 375 messages, not 1,500.
+            # a worker about a second (minutes with a slow mail server, still inside the task's time limit; rows
+            # are claimed a few at a time, NOTIFICATION_CLAIM_SIZE), and publishing 75,000 rows is 375 messages.
             size = int(_option("NOTIFICATION_BATCH_SIZE", 200))
             with send_notifications.app.producer_or_acquire() as producer:
                 for start in range(0, len(ids), size):

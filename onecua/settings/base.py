@@ -195,6 +195,9 @@ ONECUA = {
     "NOTIFICATION_MAX_ATTEMPTS": env.int("NOTIFICATION_MAX_ATTEMPTS", default=6),
     "NOTIFICATION_RETRY_BASE_SECONDS": env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=30),
     "NOTIFICATION_REQUEUE_GRACE_SECONDS": env.int("NOTIFICATION_REQUEUE_GRACE_SECONDS", default=60),
+    # A send task's rows are claimed this many per statement; the task's hard limit stays under the lease.
+    "NOTIFICATION_CLAIM_SIZE": env.int("NOTIFICATION_CLAIM_SIZE", default=20),
+    "NOTIFICATION_BATCH_SIZE": env.int("NOTIFICATION_BATCH_SIZE", default=200),
     # Satisfaction rating: the link in the result notification (and the tracking page's form) stays valid this
     # many days; the kiosk page the desk opens on a tablet, this many minutes.
     "RATING_TOKEN_DAYS": env.int("RATING_TOKEN_DAYS", default=30),
