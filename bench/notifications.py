@@ -5,8 +5,8 @@ Run from the project root against PostgreSQL and Redis:
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/onecua_dev .venv/bin/python bench/notifications.py [--count N]
 A throw-away test database (test_<name>) is created and dropped, and Redis db 14 (BENCH_REDIS_URL) is used and
 emptied. The worker is a subprocess (`celery -A onecua worker`, prefork pool unless --pool) whose e-mail and SMS
-backends append one line per delivered message to a sink file, so duplicates are counted from what really left,
-not from the database; it keeps its database connection between tasks (DB_CONN_MAX_AGE, 600 s unless set), as a
+backends (tests/dossiers/worker_process.py) write each delivery to a sink file, so duplicates are counted from
+what really left, not from the database; it keeps its database connection between tasks (DB_CONN_MAX_AGE, 600 s unless set), as a
 deployed worker should. The state changes come from --processes separate processes (as a web server's worker
 processes; --threads each), started and set up before the clock starts.
 --desks N spreads the dossiers over N one-stop desks (at one desk every reception takes the same tracking-book
@@ -31,30 +31,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
-
-
-# ---------------------------------------------------------------- sinks, imported by the worker
-def _sink(line: str) -> None:
-    with open(os.environ["BENCH_SINK"], "a", encoding="utf-8") as fh:  # O_APPEND: whole lines, any process
-        fh.write(line + "\n")
-
-
-try:
-    from django.core.mail.backends.base import BaseEmailBackend
-except ImportError:  # pragma: no cover
-    BaseEmailBackend = object
-
-
-class SinkEmailBackend(BaseEmailBackend):
-    def send_messages(self, messages):
-        for message in messages:
-            _sink(f"email {message.extra_headers['X-Onecua-Idempotency-Key']}")
-        return len(messages)
-
-
-class SinkSMSBackend:
-    def send(self, *, phone: str, text: str, idempotency_key: str) -> None:
-        _sink(f"sms {idempotency_key}")
 
 
 # ---------------------------------------------------------------- the benchmark
@@ -88,10 +64,15 @@ def main(argv: list[str] | None = None) -> int:
     sink = Path(tempfile.mkstemp(prefix="onecua-bench-sink-")[1])
     worker = None
     try:
-        env = _child_env(connection, sink)
+        from tests.dossiers.worker_process import worker_env
+
+        # A worker keeps its database connection between tasks, as deployed (README: background work).
+        env = worker_env(connection, sink=sink, broker_url=BENCH_REDIS_URL,
+                         DB_CONN_MAX_AGE=os.environ.get("DB_CONN_MAX_AGE", "600"))
         worker = subprocess.Popen(
             [str(ROOT / ".venv" / "bin" / "celery"), "-A", "onecua", "worker", "--loglevel=WARNING",
-             f"--concurrency={args.concurrency}", f"--pool={args.pool}", "--without-heartbeat", "--without-gossip", "--without-mingle"],
+             f"--concurrency={args.concurrency}", f"--pool={args.pool}", "--without-heartbeat", "--without-gossip",
+             "--without-mingle"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         if not app.control.ping(timeout=15):
             for _ in range(30):
@@ -115,20 +96,6 @@ def main(argv: list[str] | None = None) -> int:
         teardown_databases(old, verbosity=0)
         redis.Redis.from_url(BENCH_REDIS_URL).flushdb()
         sink.unlink(missing_ok=True)
-
-
-def _child_env(connection, sink: Path) -> dict:
-    """The environment of the worker and of the acting processes: the benchmark's database and broker."""
-    db = connection.settings_dict
-    return {**os.environ, "DJANGO_SETTINGS_MODULE": "onecua.settings.dev",
-            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-            if connection.vendor == "postgresql" else f"sqlite:///{db['NAME']}",
-            "CELERY_BROKER_URL": BENCH_REDIS_URL, "EMAIL_BACKEND": "bench.notifications.SinkEmailBackend",
-            "ONECUA_SMS_BACKEND": "bench.notifications.SinkSMSBackend", "BENCH_SINK": str(sink),
-            "LOG_LEVEL": "WARNING", "DJANGO_DEBUG": "false", "PYTHONPATH": str(ROOT),
-            # A worker keeps its database connection between tasks, as deployed (README: background work);
-            # with 0 every task would open a new PostgreSQL connection.
-            "DB_CONN_MAX_AGE": os.environ.get("DB_CONN_MAX_AGE", "600")}
 
 
 def _busy_seconds() -> float:
@@ -192,6 +159,7 @@ def run(args, sink: Path, env: dict) -> int:
 
     from accounts.models import Role
     from dossiers.models import Dossier, Notification, NotificationStatus
+    from tests.dossiers.worker_process import sent_keys
     from tests.factories import AgencyFactory, MembershipFactory, ProcedureFactory, UserFactory
 
     procedure = ProcedureFactory(name="Thủ tục thử", deadline_amount=3, deadline_unit="working_days")
@@ -265,8 +233,8 @@ def run(args, sink: Path, env: dict) -> int:
     busy_draining = _busy_seconds() - busy - busy_acting
     time.sleep(1.0)  # anything still in flight would show up as a duplicate
 
-    lines = sink.read_text(encoding="utf-8").splitlines() if sink.exists() else []
-    delivered = {line.split(" ", 1)[1] for line in lines}
+    lines = sent_keys(sink)
+    delivered = set(lines)
     keys = set(Notification.objects.values_list("idempotency_key", flat=True))
     lost = len(keys - delivered) + (expected - len(keys))
     duplicates = len(lines) - len(delivered)

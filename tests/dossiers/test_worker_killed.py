@@ -2,7 +2,7 @@
 container), then a fresh worker: every message is delivered once, none twice.
 
 The worker is `celery -A onecua worker` in a subprocess on the CI machine's Redis (db 15, or TEST_REDIS_URL),
-reading this test's PostgreSQL database; its backends (tests/dossiers/sink_backends.py) write to a file what
+reading this test's PostgreSQL database; its backends (tests/dossiers/worker_process.py) write to a file what
 really left, so a second delivery would show there whatever the database says.
 """
 
@@ -20,8 +20,8 @@ from dossiers import services
 from dossiers.models import Notification, NotificationStatus
 from dossiers.tasks import requeue_notifications
 from tests.dossiers.test_worker import REDIS_URL, _redis_reachable, broker, submitted_with_email, wait_until
+from tests.dossiers.worker_process import ROOT, sent_keys, worker_env
 
-ROOT = Path(__file__).resolve().parents[2]
 LEASE_SECONDS = 3
 
 pytestmark = [
@@ -34,13 +34,8 @@ __all__ = ["broker"]  # the fixture, imported for this module's tests
 
 
 def start_worker(sink: Path, *, send_seconds: float) -> subprocess.Popen:
-    db = connection.settings_dict
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "onecua.settings.dev",
-           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-           "CELERY_BROKER_URL": REDIS_URL, "EMAIL_BACKEND": "tests.dossiers.sink_backends.SinkEmailBackend",
-           "ONECUA_SMS_BACKEND": "tests.dossiers.sink_backends.SinkSMSBackend", "ONECUA_TEST_SINK": str(sink),
-           "ONECUA_TEST_SEND_SECONDS": str(send_seconds), "NOTIFICATION_LEASE_SECONDS": str(LEASE_SECONDS),
-           "DJANGO_DEBUG": "false", "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
+    env = worker_env(connection, sink=sink, broker_url=REDIS_URL, ONECUA_TEST_SEND_SECONDS=str(send_seconds),
+                     NOTIFICATION_LEASE_SECONDS=str(LEASE_SECONDS))
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "onecua", "worker", "--loglevel=WARNING", "--concurrency=2",
          "--without-heartbeat", "--without-gossip", "--without-mingle"],
@@ -70,7 +65,7 @@ def test_a_worker_killed_while_sending_leaves_each_message_delivered_once(world,
         assert wait_until(lambda: any(line.startswith("start ") for line in lines(sink)), timeout=60)
     finally:
         stop(worker, signal.SIGKILL)  # mid-send: nothing was accepted, the rows stay claimed
-    assert not any(line.startswith("sent ") for line in lines(sink))
+    assert sent_keys(sink) == []
     assert set(Notification.objects.filter(dossier=dossier).values_list("status", flat=True)) == {
         NotificationStatus.SENDING}
 
@@ -78,7 +73,7 @@ def test_a_worker_killed_while_sending_leaves_each_message_delivered_once(world,
     try:
         requeue_notifications.delay(0)  # the leases still run: nothing is sent twice at the same time
         time.sleep(2)
-        assert not any(line.startswith("sent ") for line in lines(sink))
+        assert sent_keys(sink) == []
         time.sleep(LEASE_SECONDS)  # the dead worker's leases expire; the beat's re-queue picks the rows up
         requeue_notifications.delay(0)
         assert wait_until(lambda: not Notification.objects.filter(dossier=dossier).exclude(
@@ -87,6 +82,6 @@ def test_a_worker_killed_while_sending_leaves_each_message_delivered_once(world,
         time.sleep(2)
     finally:
         stop(worker)
-    assert sorted(line.split(" ", 1)[1] for line in lines(sink) if line.startswith("sent ")) == keys
+    assert sorted(sent_keys(sink)) == keys
     assert [(r.status, r.deliveries) for r in Notification.objects.filter(dossier=dossier).order_by("pk")] == [
         (NotificationStatus.SENT, 1), (NotificationStatus.SENT, 1)]
