@@ -82,8 +82,8 @@ def mask_phone(phone: str) -> str:
 
 
 def mask_id_number(value: str) -> str:
-    value = value or ""
-    return f"{'*' * max(len(value) - 3, 0)}{value[-3:]}" if len(value) > 3 else "*" * len(value)
+    """'079203001234' → '*********234'."""
+    return mask_digits(value, keep_start=0, keep_end=3)
 
 
 def mask_email(address: str) -> str:
@@ -155,12 +155,6 @@ def _body(salutation: str, lines: list[str], *, code: str, procedure_name: str, 
         "xin Ông/Bà không trả lời thư này.",
     ]
     return "\n".join(parts)
-
-
-def _applicant_body(dossier: Dossier, lines: list[str]) -> str:
-    return _body(_salutation(dossier.applicant_name, dossier.applicant_is_organisation), lines, code=dossier.code,
-                 procedure_name=dossier.procedure.name, agency_name=dossier.receiving_agency.name,
-                 url=tracking_url(dossier))
 
 
 def _vn_times(value: datetime) -> tuple[str, str]:
@@ -298,7 +292,7 @@ def enqueue(dossier: Dossier, action: str, *, event=None) -> list[Notification]:
         _add_extras(dossier, message)
         key = f"{message.kind}:{dossier.pk}:{event.pk if event is not None else dossier.version}"
         rows = _applicant_rows(dossier, message, key)
-    return _save(rows)
+    return save_new(rows)
 
 
 def _moved_key(dossier_id: int, new_appointment: datetime) -> str:
@@ -315,7 +309,7 @@ def appointment_moved_rows(dossier: Dossier, *, old_appointment: datetime) -> li
 
 def enqueue_appointment_moved(dossier: Dossier, *, old_appointment: datetime) -> list[Notification]:
     """The recomputation moved the appointment: tell the applicant (inside the recomputation's transaction)."""
-    return _save(appointment_moved_rows(dossier, old_appointment=old_appointment))
+    return save_new(appointment_moved_rows(dossier, old_appointment=old_appointment))
 
 
 class AppointmentMove(NamedTuple):
@@ -351,11 +345,6 @@ def enqueue_appointment_moves(moves: list[AppointmentMove]) -> int:
 
 
 def save_new(rows: list[Notification]) -> list[Notification]:
-    """Insert rows and dispatch them after commit (kept for callers outside this module; same as _save)."""
-    return _save(rows)
-
-
-def _save(rows: list[Notification]) -> list[Notification]:
     """Insert rows (an idempotency key already present is skipped) and dispatch the new ones after commit.
     Returns the rows really inserted, with their ids."""
     if not rows:
@@ -486,15 +475,14 @@ def claim(notification_id: int) -> uuid.UUID | None:
 
 
 @functools.cache
-def _claim_sql(vendor: str) -> tuple[str, tuple[str, ...]]:
-    """The claim's text and the columns it returns (built once; `{ids}` is filled per call)."""
+def _claim_sql(vendor: str) -> str:
+    """The claim's text (built once; `{ids}` is filled per call)."""
     meta = Notification._meta
     quote = connection.ops.quote_name
-    columns = tuple(f.column for f in meta.concrete_fields)
-    sql = (f"UPDATE {quote(meta.db_table)} SET status = %s, claim_token = %s, claimed_at = %s, "
-           "attempts = attempts + 1 WHERE id IN ({ids}) AND ((status = %s AND next_attempt_at <= %s) "
-           f"OR (status = %s AND claimed_at < %s)) RETURNING {', '.join(quote(c) for c in columns)}")
-    return sql, columns
+    return (f"UPDATE {quote(meta.db_table)} SET status = %s, claim_token = %s, claimed_at = %s, "
+            "attempts = attempts + 1 WHERE id IN ({ids}) AND ((status = %s AND next_attempt_at <= %s) "
+            f"OR (status = %s AND claimed_at < %s)) "
+            f"RETURNING {', '.join(quote(f.column) for f in meta.concrete_fields)}")
 
 
 def _claim(notification_ids: list[int]) -> list[Notification]:
@@ -509,7 +497,7 @@ def _claim(notification_ids: list[int]) -> list[Notification]:
     def db(name, value):
         return meta.get_field(name).get_db_prep_value(value, connection)
 
-    sql, columns = _claim_sql(connection.vendor)
+    sql = _claim_sql(connection.vendor)
     with connection.cursor() as cursor:  # closed at once: SQLite keeps a table lock while a statement is open
         cursor.execute(
             sql.format(ids=", ".join(["%s"] * len(notification_ids))),
@@ -617,16 +605,15 @@ def requeue(*, older_than: timedelta | None = None, limit: int = 5000) -> int:
 OUTBOX_ROLES = {Role.ADMIN, Role.CLERK}
 
 
+# Rows staff may send again: never one sent or being sent.
+RETRYABLE = (NotificationStatus.FAILED, NotificationStatus.PENDING)
+
+
 def outbox_agency_ids(*, user) -> set[int]:
     """Agencies whose outbox the user may see: where they are a clerk, and (admins) the subtree they manage."""
-    from accounts.selectors import memberships_of
+    from .selectors import staff_agency_ids
 
-    from .selectors import agency_subtree_ids
-
-    memberships = [m for m in memberships_of(user=user) if m.role in OUTBOX_ROLES]
-    clerk = {m.agency_id for m in memberships if m.role == Role.CLERK}
-    admin = {m.agency_id for m in memberships if m.role == Role.ADMIN}
-    return clerk | (agency_subtree_ids(admin) if admin else set())
+    return staff_agency_ids(user=user, roles=OUTBOX_ROLES)
 
 
 def outbox_for(*, user, status: str | None = None) -> QuerySet[Notification]:
@@ -643,7 +630,7 @@ def notification_retry(*, notification: Notification, actor) -> Notification:
         raise ActionForbidden("Bạn không có quyền gửi lại thông báo này.")
     with transaction.atomic():
         changed = Notification.objects.filter(
-            pk=notification.pk, status__in=[NotificationStatus.FAILED, NotificationStatus.PENDING]
+            pk=notification.pk, status__in=RETRYABLE
         ).update(status=NotificationStatus.PENDING, attempts=0, next_attempt_at=timezone.now())
         if not changed:
             raise TransitionRefused("Thông báo này đã được gửi hoặc đang được gửi; không thể gửi lại.")
@@ -662,7 +649,13 @@ class SweepSummary:
     apology_prompts: int = 0
 
 
-def _staff_row(*, key: str, kind: str, user, agency_id: int, subject: str, lines: list[str],
+def leaders_to_email(*, agency_ids) -> QuerySet[StaffMembership]:
+    """The active leader memberships of those agencies whose user has an e-mail address (user loaded)."""
+    return (StaffMembership.objects.filter(agency_id__in=agency_ids, role=Role.LEADER, is_active=True)
+            .exclude(user__email="").select_related("user"))
+
+
+def staff_row(*, key: str, kind: str, user, agency_id: int, subject: str, lines: list[str],
                dossier=None) -> Notification:
     return Notification(
         idempotency_key=key, kind=kind, channel=NotificationChannel.EMAIL, recipient=user.email,
@@ -713,7 +706,7 @@ def deadline_sweep(*, now: datetime | None = None) -> SweepSummary:
                 lines.append(f"Đến hạn hôm nay ({len(today_list)}):")
                 lines += [f"  - {d.code} – {d.procedure.name} – hạn {vn_short_datetime(d.due_at)}"
                           for d in today_list]
-            rows.append(_staff_row(
+            rows.append(staff_row(
                 key=f"digest:{m.user_id}:{m.agency_id}:{m.role}:{today:%Y%m%d}", kind="digest", user=m.user,
                 agency_id=m.agency_id, subject=f"Hồ sơ đến hạn và quá hạn ngày {today:%d/%m/%Y}", lines=lines))
 
@@ -721,24 +714,25 @@ def deadline_sweep(*, now: datetime | None = None) -> SweepSummary:
         at_risk = (Dossier.objects.filter(state__in=RUNNING_STATES, apology__isnull=True, due_at__gt=now,
                                           due_at__lt=now + timedelta(days=7 * (lead_days + 2)))
                    .select_related("receiving_agency", "handling_agency", "assigned_officer", "procedure"))
-        leaders: dict[int, list] = {}
+        risky = []
         for d in at_risk:
             cal = calendar_of(d.receiving_agency)
             remaining = worktime.working_time_between(cal, now, d.due_at)
             lead = timedelta(seconds=cal.seconds_per_day * lead_days)
-            if not (lead <= remaining <= lead + timedelta(seconds=cal.seconds_per_day)):
-                continue
+            if lead <= remaining <= lead + timedelta(seconds=cal.seconds_per_day):
+                risky.append(d)
+        # Unassigned dossiers go to their agency's leaders: read once for all those agencies.
+        leaders: dict[int, list] = {}
+        for m in leaders_to_email(agency_ids={d.handling_agency_id for d in risky
+                                              if not (d.assigned_officer_id and d.assigned_officer.email)}):
+            leaders.setdefault(m.agency_id, []).append(m.user)
+        for d in risky:
             if d.assigned_officer_id and d.assigned_officer.email:
                 recipients = [d.assigned_officer]
             else:
-                if d.handling_agency_id not in leaders:
-                    leaders[d.handling_agency_id] = [
-                        m.user for m in StaffMembership.objects.filter(
-                            agency_id=d.handling_agency_id, role=Role.LEADER, is_active=True
-                        ).exclude(user__email="").select_related("user")]
-                recipients = leaders[d.handling_agency_id]
+                recipients = leaders.get(d.handling_agency_id, [])
             for user in recipients:
-                rows.append(_staff_row(
+                rows.append(staff_row(
                     key=f"apology-prompt:{d.pk}:{d.due_at:%Y%m%dT%H%M}:{user.pk}", kind="apology_prompt",
                     user=user, agency_id=d.handling_agency_id, dossier=d,
                     subject=f"Hồ sơ {d.code} có nguy cơ trễ hạn: lập phiếu xin lỗi (mẫu 04)",
@@ -746,7 +740,7 @@ def deadline_sweep(*, now: datetime | None = None) -> SweepSummary:
                            f"Nếu không kịp giải quyết, phiếu xin lỗi và hẹn lại phải được lập chậm nhất "
                            f"{lead_days} ngày làm việc trước hạn giải quyết."]))
     with transaction.atomic():
-        created = _save(rows)
+        created = save_new(rows)
     summary.digests = sum(1 for r in created if r.kind == "digest")
     summary.apology_prompts = sum(1 for r in created if r.kind == "apology_prompt")
     log.info("Deadline sweep: %s digests, %s apology prompts", summary.digests, summary.apology_prompts)

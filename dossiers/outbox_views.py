@@ -26,7 +26,7 @@ def outbox(request):
         status = ""
     page = Paginator(notifications.outbox_for(user=request.user, status=status or None), 50).get_page(
         request.GET.get("page"))
-    rows = [(n, notifications.masked_recipient(n)) for n in page.object_list]
+    rows = [(n, notifications.masked_recipient(n), n.status in notifications.RETRYABLE) for n in page.object_list]
     return render(request, "dossiers/outbox.html", {
         "page": page, "rows": rows, "status": status, "statuses": NotificationStatus.choices,
         "query_string": f"trang-thai={status}" if status else "",

@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, StaffMembership
 from dossiers import notifications
 from dossiers.errors import ActionForbidden, InvalidInput, TransitionRefused
 from dossiers.models import Dossier, DossierEvent, State, Timeliness
@@ -92,9 +91,8 @@ def rating_submit(*, dossier: Dossier, overall: int, convenience: int, comment: 
 def _open_follow_up(rating: Rating) -> FollowUp:
     dossier = rating.dossier
     follow_up = FollowUp.objects.create(rating=rating, dossier=dossier, agency_id=dossier.receiving_agency_id)
-    leaders = [m.user for m in StaffMembership.objects.filter(
-        agency_id=dossier.receiving_agency_id, role=Role.LEADER, is_active=True).exclude(user__email="")
-        .select_related("user").order_by("user_id")]
+    leaders = [m.user for m in notifications.leaders_to_email(agency_ids=[dossier.receiving_agency_id])
+               .order_by("user_id")]
     if not leaders:
         log.warning("Follow-up %s: agency %s has no leader with an e-mail address", follow_up.pk,
                     dossier.receiving_agency_id)
@@ -113,7 +111,7 @@ def _open_follow_up(rating: Rating) -> FollowUp:
         lines += ["", _("Đề nghị đồng chí xem xét và ghi nhận nội dung phản hồi, biện pháp khắc phục tại: %(url)s")
                   % {"url": url}]
         subject = _("Hồ sơ %(code)s: người nộp không hài lòng, cần lãnh đạo phản hồi") % {"code": dossier.code}
-        rows = [notifications._staff_row(
+        rows = [notifications.staff_row(
             key=f"satisfaction-follow-up:{follow_up.pk}:{user.pk}", kind="satisfaction_follow_up", user=user,
             agency_id=dossier.receiving_agency_id, dossier=dossier, subject=subject, lines=lines)
             for user in leaders]
