@@ -44,6 +44,24 @@ def staff_agency_ids(*, user, roles=None) -> set[int]:
     return set(cache[key])
 
 
+def oversight_agency_ids(*, user) -> set[int]:
+    """Agencies whose figures the user may read (statistics, satisfaction results, follow-ups): an inspector's or
+    administrator's whole subtree, a leader's own agencies. Empty: no access to those pages."""
+    return staff_agency_ids(user=user, roles=OVERSIGHT_ROLES)
+
+
+def oversight_scope_ids(*, user, agency: Agency | None) -> set[int]:
+    """The agencies a figures page counts: `agency` and its subtree (or, None, all the user may read), within
+    what the user may read."""
+    allowed = oversight_agency_ids(user=user)
+    return allowed if agency is None else agency_subtree_ids({agency.pk}) & allowed
+
+
+def is_overseer(*, user) -> bool:
+    """Does the user read figures anywhere (navigation links; no query: memberships are loaded once)?"""
+    return any(m.role in OVERSIGHT_ROLES for m in memberships_of(user=user))
+
+
 def dossiers_visible_to(*, user) -> QuerySet[Dossier]:
     """Staff: dossiers received by, handled by or once handed to one of their agencies. Citizens: their own."""
     if user is None or not user.is_authenticated:

@@ -1,5 +1,4 @@
-from accounts.selectors import memberships_of
-from dossiers.selectors import OVERSIGHT_ROLES
+from dossiers.selectors import is_overseer
 
 
 def reports_nav(request):
@@ -7,4 +6,4 @@ def reports_nav(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"can_see_reports": any(m.role in OVERSIGHT_ROLES for m in memberships_of(user=user))}
+    return {"can_see_reports": is_overseer(user=user)}

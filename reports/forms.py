@@ -22,7 +22,7 @@ class PeriodForm(DateRangeForm):
                                    empty_label=_("Tất cả lĩnh vực"))
     grouping = forms.ChoiceField(label=_("Thống kê"), choices=list(GROUPINGS.items()), required=False)
 
-    def __init__(self, data=None, *, agencies, default_start: date | None = None, **kwargs):
+    def __init__(self, data=None, *, agency_ids, default_start: date | None = None, **kwargs):
         today = timezone.localdate()
         initial = {"start": default_start or today.replace(month=1, day=1), "end": today, "grouping": "agency"}
         filters = {"start", "end", "agency", "field", "grouping"}
@@ -35,7 +35,7 @@ class PeriodForm(DateRangeForm):
                 if name not in data:
                     data[name] = f"{initial[name]:%d/%m/%Y}"
         super().__init__(data, initial=initial, **kwargs)
-        self.fields["agency"].queryset = Agency.objects.filter(pk__in=[a.pk for a in agencies])
+        self.fields["agency"].queryset = Agency.objects.filter(pk__in=agency_ids)
         self.defaults = initial
 
     def clean(self):

@@ -18,33 +18,13 @@ from django.utils.translation import gettext_lazy as _
 
 from dossiers.models import PAUSED_STATES, PENDING_SPAN_SQL, RUNNING_STATES, Channel, Dossier, State
 from dossiers.selectors import (
-    OVERSIGHT_ROLES,
-    agency_subtree_ids,
     dossiers_received_by,
     period_bounds,
-    staff_agency_ids,
 )
 from procedures.models import Agency, Field, OnlineLevel, Procedure
 
 from .figures import MEASURES
 from .models import DurationTally, Level, Tally
-
-
-def report_agency_ids(*, user) -> set[int]:
-    """Agencies whose figures the user may see: an inspector's or admin's whole subtree, a leader's own agency."""
-    return staff_agency_ids(user=user, roles=OVERSIGHT_ROLES)
-
-
-def report_roots(*, user) -> list[Agency]:
-    """The agencies a user can pick as the report's scope (their own and everything under them)."""
-    return list(Agency.objects.filter(pk__in=report_agency_ids(user=user)).order_by("identifier"))
-
-
-def scope_ids(*, user, agency: Agency | None) -> set[int]:
-    allowed = report_agency_ids(user=user)
-    if agency is None:
-        return allowed
-    return agency_subtree_ids({agency.pk}) & allowed
 
 
 # ---------------------------------------------------------------- periods and prefix sums

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from accounts.selectors import memberships_of
+from dossiers.selectors import oversight_agency_ids, oversight_scope_ids
 from dossiers.views import staff_required
 
 from . import charts, exports, selectors
@@ -79,16 +80,16 @@ def report_view(template: str, *, default_months: int | None = None, invalid: di
         @staff_required
         @functools.wraps(view)
         def wrapped(request):
-            roots = selectors.report_roots(user=request.user)
-            if not roots:
+            allowed = oversight_agency_ids(user=request.user)
+            if not allowed:
                 return _forbidden(request)
             default_start = (selectors.months_ago(timezone.localdate(), default_months - 1) if default_months
                              else None)
-            form = PeriodForm(request.GET, agencies=roots, default_start=default_start)
+            form = PeriodForm(request.GET, agency_ids=allowed, default_start=default_start)
             if form.is_bound and not form.is_valid():
                 return render(request, template, {"form": form, **(invalid or {})}, status=400)
             period = form.period()
-            ids = selectors.scope_ids(user=request.user, agency=period["agency"])
+            ids = oversight_scope_ids(user=request.user, agency=period["agency"])
             label = period["agency"].name if period["agency"] else _("Toàn bộ phạm vi được xem")
             return view(request, Scope(form, period, ids, label))
 

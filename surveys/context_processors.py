@@ -1,6 +1,6 @@
 from accounts.models import Role
 from accounts.selectors import memberships_of
-from dossiers.selectors import OVERSIGHT_ROLES
+from dossiers.selectors import is_overseer
 
 from .selectors import open_follow_up_count
 
@@ -11,9 +11,8 @@ def follow_ups(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    memberships = memberships_of(user=user)
-    context = {"satisfaction_results": any(m.role in OVERSIGHT_ROLES for m in memberships)}
-    leader_of = {m.agency_id for m in memberships if m.role == Role.LEADER}
+    context = {"satisfaction_results": is_overseer(user=user)}
+    leader_of = {m.agency_id for m in memberships_of(user=user) if m.role == Role.LEADER}
     if leader_of:
         context["open_follow_ups"] = open_follow_up_count(agency_ids=leader_of)
     return context

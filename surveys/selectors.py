@@ -7,9 +7,8 @@ from datetime import date, datetime
 from django.db.models import Avg, Count, Q, QuerySet
 
 from accounts.models import Role
-from accounts.selectors import memberships_of
 from dossiers.models import Dossier, State
-from dossiers.selectors import OVERSIGHT_ROLES, SUBTREE_ROLES, period_bounds, staff_agency_ids
+from dossiers.selectors import SUBTREE_ROLES, oversight_agency_ids, period_bounds, staff_agency_ids
 
 from .models import (
     INDEX_FIELDS,
@@ -22,43 +21,25 @@ from .models import (
     Rating,
 )
 
-
 # ---------------------------------------------------------------- scope
-def _agencies(user, roles: set[str]) -> set[int]:
-    return {m.agency_id for m in memberships_of(user=user) if m.role in roles}
+# Satisfaction results and follow-ups are read by whoever reads the agency's figures (oversight_agency_ids): leaders
+# answer for their own agencies, inspectors and administrators read their subtree.
 
 
 def leader_agency_ids(*, user) -> set[int]:
-    return _agencies(user, {Role.LEADER})
-
-
-def results_agency_ids(*, user) -> set[int]:
-    """Agencies whose satisfaction results the user may read (empty: no access to the results page):
-    inspectors and administrators their agency's subtree, leaders their own agencies."""
-    return staff_agency_ids(user=user, roles=OVERSIGHT_ROLES)
-
-
-def follow_up_agency_ids(*, user) -> set[int]:
-    """Agencies whose follow-ups the user sees: leaders answer for theirs, inspectors and admins read their subtree."""
-    return results_agency_ids(user=user)
+    return staff_agency_ids(user=user, roles={Role.LEADER})
 
 
 def may_enter_indices(*, user, dossier: Dossier) -> bool:
     """The desk clerk of the receiving agency, or an inspector (or admin) over it."""
-    if dossier.receiving_agency_id in _agencies(user, {Role.CLERK}):
-        return True
-    return dossier.receiving_agency_id in staff_agency_ids(user=user, roles=SUBTREE_ROLES)
+    return dossier.receiving_agency_id in staff_agency_ids(user=user, roles={Role.CLERK} | SUBTREE_ROLES)
 
 
 def may_open_kiosk(*, user, dossier: Dossier) -> bool:
-    return dossier.receiving_agency_id in _agencies(user, {Role.CLERK})
+    return dossier.receiving_agency_id in staff_agency_ids(user=user, roles={Role.CLERK})
 
 
 # ---------------------------------------------------------------- one dossier
-def rating_of(dossier: Dossier) -> Rating | None:
-    return Rating.objects.filter(dossier_id=dossier.pk).first()
-
-
 def indices_of(dossier: Dossier) -> EvaluationIndices | None:
     return EvaluationIndices.objects.filter(dossier_id=dossier.pk).select_related("entered_by").first()
 
@@ -95,7 +76,7 @@ def open_follow_up_count(*, agency_ids: set[int]) -> int:
 
 
 def follow_ups_for(*, user, status: str | None = FollowUpStatus.OPEN) -> QuerySet[FollowUp]:
-    qs = FollowUp.objects.filter(agency_id__in=follow_up_agency_ids(user=user))
+    qs = FollowUp.objects.filter(agency_id__in=oversight_agency_ids(user=user))
     if status:
         qs = qs.filter(status=status)
     return qs.select_related("rating", "dossier__procedure", "agency", "responded_by").order_by("created_at", "id")

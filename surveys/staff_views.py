@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from dossiers.errors import ActionForbidden, DossierError, TransitionRefused
 from dossiers.models import State
-from dossiers.selectors import agency_subtree_ids
+from dossiers.selectors import oversight_agency_ids, oversight_scope_ids
 from dossiers.views import staff_required, visible_or_404
 from procedures.formatting import vn_short_datetime
 
@@ -25,7 +25,6 @@ from .selectors import (
     leader_agency_ids,
     may_enter_indices,
     may_open_kiosk,
-    results_agency_ids,
     satisfaction_results,
     survey_state,
 )
@@ -86,7 +85,7 @@ STATUS_FILTERS = {"mo": FollowUpStatus.OPEN, "da-phan-hoi": FollowUpStatus.CLOSE
 
 @staff_required
 def follow_up_list(request):
-    if not results_agency_ids(user=request.user):
+    if not oversight_agency_ids(user=request.user):
         raise Http404
     key = request.GET.get("trang-thai", "mo")
     if key not in STATUS_FILTERS:
@@ -160,7 +159,7 @@ def _indices_chart_config(results) -> dict:
 
 @staff_required
 def results(request):
-    scope = results_agency_ids(user=request.user)
+    scope = oversight_agency_ids(user=request.user)
     if not scope:
         raise Http404
     today = timezone.localdate()
@@ -169,7 +168,7 @@ def results(request):
     if not form.is_valid():
         return render(request, "surveys/staff/results.html", {"form": form, "results": None}, status=400)
     data = form.cleaned_data
-    agencies = (agency_subtree_ids({data["agency"].pk}) & scope) if data["agency"] else scope
+    agencies = oversight_scope_ids(user=request.user, agency=data["agency"])
     figures = satisfaction_results(agency_ids=agencies, procedure_id=data["procedure"].pk if data["procedure"] else None,
                                    start=data["start"], end=data["end"])
     return render(request, "surveys/staff/results.html", {
