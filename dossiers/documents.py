@@ -43,9 +43,13 @@ def _tracking_path() -> str:
         return "/"
 
 
+def absolute_url(path: str) -> str:
+    """A link for a message that leaves the site (e-mail, SMS, QR code): PUBLIC_BASE_URL + path."""
+    return settings.ONECUA.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/") + path
+
+
 def tracking_url(dossier) -> str:
-    base = settings.ONECUA.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
-    return f"{base}{_tracking_path()}?ma={dossier.code}"
+    return absolute_url(f"{_tracking_path()}?ma={dossier.code}")
 
 
 def qr_data_uri(text: str) -> str:

@@ -2,20 +2,20 @@
 
 import logging
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from .tokens import make_token
+from dossiers.documents import absolute_url
+
+from .models import Via
+from .tokens import link_days, make_token
 
 log = logging.getLogger(__name__)
 
 
-def rating_url(dossier, *, via: str = "link") -> str:
-    """The absolute rating link for a dossier (built like dossiers.documents.tracking_url)."""
-    base = settings.ONECUA.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
-    token = make_token(dossier_id=dossier.pk, via=via)
-    return f"{base}{reverse('surveys:link', args=[dossier.code, token])}"
+def rating_url(dossier) -> str:
+    """The absolute rating link sent with the result."""
+    return absolute_url(reverse("surveys:link", args=[dossier.code, make_token(dossier_id=dossier.pk, via=Via.LINK)]))
 
 
 def add_rating_link(sender, *, dossier, kind, **kwargs):
@@ -23,7 +23,7 @@ def add_rating_link(sender, *, dossier, kind, **kwargs):
     if kind != "returned":
         return None
     url = rating_url(dossier)
-    days = settings.ONECUA.get("RATING_TOKEN_DAYS", 30)
+    days = link_days()
     return {
         "lines": [_("Đánh giá mức độ hài lòng (đường dẫn có hiệu lực %(days)s ngày): %(url)s")
                   % {"days": days, "url": url}],

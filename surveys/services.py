@@ -3,7 +3,6 @@ message (dossiers.errors), notifications through the dossiers outbox after commi
 
 import logging
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 from django.urls import reverse
@@ -11,6 +10,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dossiers import notifications
+from dossiers.documents import absolute_url
 from dossiers.errors import ActionForbidden, InvalidInput, TransitionRefused
 from dossiers.models import Dossier, DossierEvent, State, Timeliness
 from procedures.formatting import vn_short_datetime
@@ -97,8 +97,7 @@ def _open_follow_up(rating: Rating) -> FollowUp:
         log.warning("Follow-up %s: agency %s has no leader with an e-mail address", follow_up.pk,
                     dossier.receiving_agency_id)
         return follow_up
-    base = settings.ONECUA.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
-    url = base + reverse("surveys_staff:follow_up", args=[follow_up.pk])
+    url = absolute_url(reverse("surveys_staff:follow_up", args=[follow_up.pk]))
     with translation.override("vi"):
         lines = [
             _("Người nộp hồ sơ %(code)s (%(procedure)s) tại %(agency)s đã đánh giá:")
@@ -169,16 +168,19 @@ def questionnaire_submit(*, dossier: Dossier, answers: dict[int, int], via: str)
 
 
 # ---------------------------------------------------------------- the nine indices
+def _automatic(locked: Dossier) -> dict:
+    """The automatic indices of a returned dossier, with the time they were scored."""
+    late_steps = DossierEvent.objects.filter(dossier=locked, step_timeliness=Timeliness.LATE).count()
+    return {**indices.automatic_scores(locked, late_steps=late_steps), "computed_at": timezone.now()}
+
+
 def indices_compute(*, dossier_id: int) -> EvaluationIndices | None:
     """Score the automatic indices of a returned dossier (idempotent; the entered ones are kept)."""
     with transaction.atomic():
         locked = _lock_dossier(dossier_id)
         if locked.state != State.RETURNED:
             return None
-        late_steps = DossierEvent.objects.filter(dossier=locked, step_timeliness=Timeliness.LATE).count()
-        scores = indices.automatic_scores(locked, late_steps=late_steps)
-        row, _created = EvaluationIndices.objects.update_or_create(
-            dossier=locked, defaults={**scores, "computed_at": timezone.now()})
+        row, _created = EvaluationIndices.objects.update_or_create(dossier=locked, defaults=_automatic(locked))
     return row
 
 
@@ -196,8 +198,7 @@ def indices_enter(*, dossier: Dossier, actor, scores: dict[str, int | None]) -> 
         row = EvaluationIndices.objects.filter(dossier=locked).first()
         if row is None or any(getattr(row, name) is None for name in AUTOMATIC_FIELDS if name != "total_time"):
             # Returned before the automatic scoring ran (e.g. before this app existed): score them now too.
-            late_steps = DossierEvent.objects.filter(dossier=locked, step_timeliness=Timeliness.LATE).count()
-            automatic = {**indices.automatic_scores(locked, late_steps=late_steps), "computed_at": timezone.now()}
+            automatic = _automatic(locked)
         else:
             automatic = {}
         row, _created = EvaluationIndices.objects.update_or_create(

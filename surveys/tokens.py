@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core import signing
 from django.utils import timezone
+from django.utils.http import base36_to_int, int_to_base36
 from django.utils.translation import gettext as _
 
 from .models import Via
@@ -34,25 +35,20 @@ class RatingToken:
     expires_at: datetime
 
 
+def link_days() -> int:
+    """How many days the rating link sent with the result stays valid (RATING_TOKEN_DAYS)."""
+    return int(settings.ONECUA.get("RATING_TOKEN_DAYS", 30))
+
+
 def lifetime(via: str) -> timedelta:
     if via == Via.KIOSK:
         return timedelta(minutes=int(settings.ONECUA.get("RATING_KIOSK_TOKEN_MINUTES", 30)))
-    return timedelta(days=int(settings.ONECUA.get("RATING_TOKEN_DAYS", 30)))
-
-
-def _base36(value: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        value, rest = divmod(value, 36)
-        out = digits[rest] + out
-        if not value:
-            return out
+    return timedelta(days=link_days())
 
 
 def make_token(*, dossier_id: int, via: str, now: datetime | None = None) -> str:
     expires = int(((now or timezone.now()) + lifetime(via)).timestamp())
-    return signing.Signer(salt=SALT).sign(f"{dossier_id}-{_WAY_CODES[Via(via)]}-{_base36(expires)}")
+    return signing.Signer(salt=SALT).sign(f"{dossier_id}-{_WAY_CODES[Via(via)]}-{int_to_base36(expires)}")
 
 
 def read_token(token: str, *, now: datetime | None = None) -> RatingToken:
@@ -62,7 +58,7 @@ def read_token(token: str, *, now: datetime | None = None) -> RatingToken:
     try:
         value = signing.Signer(salt=SALT).unsign(token or "")
         dossier_part, way, expires_part = value.split("-")
-        dossier_id, expires = int(dossier_part), int(expires_part, 36)
+        dossier_id, expires = int(dossier_part), base36_to_int(expires_part)
         via = _WAYS[way]
     except (signing.BadSignature, ValueError, KeyError):
         raise invalid from None
@@ -73,6 +69,6 @@ def read_token(token: str, *, now: datetime | None = None) -> RatingToken:
         else:
             message = _("Đường dẫn đánh giá đã hết hạn (chỉ có hiệu lực trong %(days)s ngày). Bạn vẫn có thể "
                         "đánh giá trên trang tra cứu hồ sơ.") % {
-                "days": settings.ONECUA.get("RATING_TOKEN_DAYS", 30)}
+                "days": link_days()}
         raise TokenError(message, expired=True)
     return RatingToken(dossier_id=dossier_id, via=via, expires_at=expires_at)

@@ -2,7 +2,8 @@
 
 from django import template
 
-from accounts.selectors import memberships_of
+from accounts.selectors import is_staff_member
+from dossiers.models import State
 
 from ..selectors import may_enter_indices, may_open_kiosk, survey_state
 from ..views import tracking_context
@@ -20,7 +21,7 @@ def rating_box(context, dossier):
 def staff_survey_panel(context, dossier):
     """The staff dossier page: the rating's status, the kiosk button for the desk, the indices page."""
     user = context["request"].user
-    if dossier.state != "returned" or not memberships_of(user=user):
+    if dossier.state != State.RETURNED or not is_staff_member(user=user):
         return {"show": False}
     state = survey_state(dossier)
     return {"show": True, "dossier": dossier, "state": state,
