@@ -58,6 +58,15 @@ def not_returned_error(dossier: Dossier) -> TransitionRefused:
         % {"code": dossier.code})
 
 
+def rate_first_error() -> TransitionRefused:
+    return TransitionRefused(_("Hãy đánh giá nhanh mức độ hài lòng trước khi trả lời phiếu khảo sát."))
+
+
+def questionnaire_sent_error(dossier: Dossier) -> TransitionRefused:
+    return TransitionRefused(_("Phiếu khảo sát của hồ sơ %(code)s đã được gửi; mỗi hồ sơ chỉ gửi một lần.")
+                             % {"code": dossier.code})
+
+
 # ---------------------------------------------------------------- the quick rating
 def rating_submit(*, dossier: Dossier, overall: int, convenience: int, comment: str = "", via: str) -> Rating:
     """Record the applicant's rating of a returned dossier, once. A "Không hài lòng" answer opens a follow-up
@@ -150,10 +159,9 @@ def questionnaire_submit(*, dossier: Dossier, answers: dict[int, int], via: str)
         if locked.state != State.RETURNED:
             raise not_returned_error(locked)
         if not Rating.objects.filter(dossier=locked).exists():
-            raise TransitionRefused(_("Hãy đánh giá nhanh mức độ hài lòng trước khi trả lời phiếu khảo sát."))
+            raise rate_first_error()
         if QuestionnaireResponse.objects.filter(dossier=locked).exists():
-            raise TransitionRefused(_("Phiếu khảo sát của hồ sơ %(code)s đã được gửi; mỗi hồ sơ chỉ gửi một lần.")
-                                    % {"code": locked.code})
+            raise questionnaire_sent_error(locked)
         questions = set(Question.objects.filter(pk__in=answers, is_active=True).values_list("pk", flat=True))
         if questions != set(answers):
             raise InvalidInput(_("Phiếu khảo sát đã thay đổi. Hãy tải lại trang và trả lời lại."))
@@ -161,8 +169,7 @@ def questionnaire_submit(*, dossier: Dossier, answers: dict[int, int], via: str)
             with transaction.atomic():
                 response = QuestionnaireResponse.objects.create(dossier=locked, via=via)
         except IntegrityError:
-            raise TransitionRefused(_("Phiếu khảo sát của hồ sơ %(code)s đã được gửi; mỗi hồ sơ chỉ gửi một lần.")
-                                    % {"code": locked.code}) from None
+            raise questionnaire_sent_error(locked) from None
         Answer.objects.bulk_create(Answer(response=response, question_id=q, score=s) for q, s in answers.items())
     return response
 

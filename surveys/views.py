@@ -1,6 +1,8 @@
 """Public rating pages: the kiosk at the desk, the link in the result notification, the tracking page's form;
 then the optional questionnaire. No login: a signed token names the one dossier the page may rate."""
 
+import functools
+
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -45,11 +47,24 @@ def _refused(request, message: str, status: int, *, dossier=None, token: str = "
                   status=status)
 
 
-def _rate(request, code: str, token: str, *, via: str, action_url: str):
-    try:
-        dossier, _data = _dossier_for(code, token, via=via)
-    except Refusal as refusal:
-        return _refused(request, refusal.message, refusal.status)
+def _token_page(view):
+    """A page opened with (code, token): the view gets the dossier and the token's content, or the applicant gets
+    the refusal page. `via`, when given, is the one way in the token must be for."""
+
+    @functools.wraps(view)
+    def wrapped(request, code: str, token: str, *, via: str | None = None, **kwargs):
+        try:
+            dossier, data = _dossier_for(code, token, via=via)
+        except Refusal as refusal:
+            return _refused(request, refusal.message, refusal.status)
+        return view(request, dossier, data, token, **kwargs)
+
+    return wrapped
+
+
+@_token_page
+def _rate(request, dossier, data, token: str, *, action_url: str):
+    via = data.via
     state = survey_state(dossier)
     if not state["returned"]:
         return _refused(request, services.not_returned_error(dossier).message, 409, dossier=dossier)
@@ -87,11 +102,8 @@ def tracking(request, code: str):
                  action_url=reverse("surveys:tracking", args=[code]))
 
 
-def thanks(request, code: str, token: str):
-    try:
-        dossier, data = _dossier_for(code, token)
-    except Refusal as refusal:
-        return _refused(request, refusal.message, refusal.status)
+@_token_page
+def thanks(request, dossier, data, token: str):
     state = survey_state(dossier)
     if not state["rated"]:
         raise Http404
@@ -100,19 +112,16 @@ def thanks(request, code: str, token: str):
                                                    "tracking": data.via == Via.TRACKING})
 
 
-def questionnaire(request, code: str, token: str):
-    try:
-        dossier, data = _dossier_for(code, token)
-    except Refusal as refusal:
-        return _refused(request, refusal.message, refusal.status)
+@_token_page
+def questionnaire(request, dossier, data, token: str):
     state = survey_state(dossier)
     if not state["rated"]:
-        message = (services.not_returned_error(dossier).message if not state["returned"]
-                   else _("Hãy đánh giá nhanh mức độ hài lòng trước khi trả lời phiếu khảo sát."))
-        return _refused(request, message, 409, dossier=dossier)
+        refusal = services.not_returned_error(dossier) if not state["returned"] else services.rate_first_error()
+        return _refused(request, refusal.message, 409, dossier=dossier)
     if not state["can_answer"]:
-        return _refused(request, _("Phiếu khảo sát của hồ sơ %(code)s đã được gửi; mỗi hồ sơ chỉ gửi một lần. "
-                                   "Cảm ơn bạn.") % {"code": dossier.code}, 409, dossier=dossier)
+        thanks_again = _("Cảm ơn bạn.")
+        return _refused(request, f"{services.questionnaire_sent_error(dossier).message} {thanks_again}", 409,
+                        dossier=dossier)
     form = QuestionnaireForm(request.POST if request.method == "POST" else None, questions=active_questions())
     if request.method == "POST" and form.is_valid():
         try:
