@@ -127,18 +127,27 @@ def _open_follow_up(rating: Rating) -> FollowUp:
     return follow_up
 
 
+def follow_up_refusal(follow_up: FollowUp, *, user) -> ActionForbidden | TransitionRefused | None:
+    """Why `user` may not respond to this follow-up (None: they may): only a leader of the agency, only once."""
+    if follow_up.agency_id not in leader_agency_ids(user=user):
+        return ActionForbidden(_("Chỉ lãnh đạo của nơi tiếp nhận hồ sơ mới được phản hồi đánh giá này."))
+    if follow_up.status != FollowUpStatus.OPEN:
+        return TransitionRefused(_("Đánh giá này đã được phản hồi lúc %(at)s.")
+                                 % {"at": vn_short_datetime(follow_up.responded_at)})
+    return None
+
+
 def follow_up_respond(*, follow_up: FollowUp, actor, response: str) -> FollowUp:
     """A leader of the agency records the response; the follow-up is closed."""
     response = (response or "").strip()
     if not response:
         raise InvalidInput(_("Hãy nhập nội dung phản hồi, biện pháp khắc phục."))
-    if follow_up.agency_id not in leader_agency_ids(user=actor):
-        raise ActionForbidden(_("Chỉ lãnh đạo của nơi tiếp nhận hồ sơ mới được phản hồi đánh giá này."))
+    if isinstance(refusal := follow_up_refusal(follow_up, user=actor), ActionForbidden):
+        raise refusal
     with transaction.atomic():
         locked = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
-        if locked.status != FollowUpStatus.OPEN:
-            raise TransitionRefused(_("Đánh giá này đã được phản hồi lúc %(at)s.")
-                                    % {"at": vn_short_datetime(locked.responded_at)})
+        if refusal := follow_up_refusal(locked, user=actor):
+            raise refusal
         locked.status, locked.response = FollowUpStatus.CLOSED, response
         locked.responded_by, locked.responded_at = actor, timezone.now()
         locked.save(update_fields=["status", "response", "responded_by", "responded_at"])

@@ -13,7 +13,6 @@ from dossiers.errors import ActionForbidden, DossierError, TransitionRefused
 from dossiers.models import State
 from dossiers.selectors import oversight_agency_ids, oversight_scope_ids
 from dossiers.views import staff_required, visible_or_404
-from procedures.formatting import vn_short_datetime
 
 from . import services
 from .forms import FollowUpResponseForm, IndicesForm, ResultsFilterForm
@@ -22,7 +21,6 @@ from .selectors import (
     follow_up_for,
     follow_ups_for,
     indices_of,
-    leader_agency_ids,
     may_enter_indices,
     may_open_kiosk,
     satisfaction_results,
@@ -102,14 +100,11 @@ def follow_up_detail(request, pk: int):
         follow_up = follow_up_for(user=request.user, pk=pk)
     except FollowUp.DoesNotExist as exc:
         raise Http404 from exc
-    is_leader = follow_up.agency_id in leader_agency_ids(user=request.user)
-    can_respond = follow_up.status == FollowUpStatus.OPEN and is_leader
+    refusal = services.follow_up_refusal(follow_up, user=request.user)
+    can_respond = refusal is None
     form = FollowUpResponseForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and not can_respond:
-        if not is_leader:
-            return _refused(request, _("Chỉ lãnh đạo của nơi tiếp nhận hồ sơ mới được phản hồi đánh giá này."), 403)
-        return _refused(request, _("Đánh giá này đã được phản hồi lúc %(at)s.")
-                        % {"at": vn_short_datetime(follow_up.responded_at)}, 409)
+    if request.method == "POST" and refusal is not None:
+        return _refused(request, refusal.message, 403 if isinstance(refusal, ActionForbidden) else 409)
     if request.method == "POST" and form.is_valid():
         try:
             services.follow_up_respond(follow_up=follow_up, actor=request.user, response=form.cleaned_data["response"])
