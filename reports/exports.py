@@ -11,6 +11,8 @@ from openpyxl.utils import get_column_letter
 
 from dossiers.documents import font_context, html_to_pdf
 
+from .selectors import COLUMN_KEYS
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 THIN = Side(style="thin")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -66,14 +68,13 @@ def _ii06a_xlsx(report, *, scope_label: str) -> bytes:
             ws.cell(5, column + i, str(sub))
         column += len(subs)
     last_column = column - 1
-    keys = [key for key, _label in report.columns]
     row_no = 6
     for i, row in enumerate([*report.rows, report.total], start=1):
         is_total = row is report.total
         ws.cell(row_no, 1, None if is_total else i)
         ws.cell(row_no, 2, row.label)
         ws.cell(row_no, 3, row.code)
-        for j, key in enumerate(keys):
+        for j, key in enumerate(COLUMN_KEYS):
             ws.cell(row_no, 4 + j, int(row.cells[key]))
         if is_total:
             for c in range(1, last_column + 1):

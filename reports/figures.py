@@ -46,9 +46,6 @@ MEASURES = (
 )
 RATING_MEASURES = {2: "rated_very_satisfied", 1: "rated_satisfied", 0: "rated_not_satisfied"}
 
-Key = tuple  # (day, agency_id, procedure_id, measure)
-
-
 def local_date(moment: datetime | None) -> date | None:
     return to_local(moment).date() if moment is not None else None
 

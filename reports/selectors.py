@@ -139,7 +139,6 @@ class Report:
     grouping: str
     rows: list[ReportRow]
     total: ReportRow
-    columns: tuple = COLUMNS
 
 
 def _labels(grouping: str, ids) -> dict:
@@ -298,7 +297,6 @@ class ProcedureTime:
     resolved: int
     average_days: Decimal | None
     p90_days: int | None
-    median_days: int | None
 
 
 @dataclass
@@ -358,32 +356,30 @@ def busiest_procedures(*, agency_ids: set[int], start: date, end: date, field_id
     return [row["procedure_id"] for row in ranked[:limit] if row["n"]]
 
 
+def _histograms(durations: QuerySet[DurationTally], group: str) -> dict[int, dict[int, int]]:
+    """{group value: {days from receipt to result: dossiers}} from the duration summary."""
+    histograms: dict = {}
+    for key, days, n in durations.values_list(group, "days").annotate(n=Sum("count")).order_by():
+        histograms.setdefault(key, {})[days] = n
+    return histograms
+
+
 def procedure_times(*, agency_ids: set[int], start: date, end: date, field_id: int | None = None,
-                    procedure_ids=None, limit: int | None = 10) -> list[ProcedureTime]:
-    """Average and 90th-percentile days from receipt to result per procedure, months start..end (inclusive):
-    for `procedure_ids`, or else the `limit` busiest."""
-    if procedure_ids is None and limit is not None:
-        procedure_ids = busiest_procedures(agency_ids=agency_ids, start=start, end=end, field_id=field_id,
-                                           limit=limit)
+                    limit: int = 10) -> list[ProcedureTime]:
+    """Average and 90th-percentile days from receipt to result, months start..end (inclusive), for the `limit`
+    busiest procedures."""
+    procedure_ids = busiest_procedures(agency_ids=agency_ids, start=start, end=end, field_id=field_id, limit=limit)
     qs = DurationTally.objects.filter(agency_id__in=agency_ids, month__gte=start.replace(day=1),
-                                      month__lte=end.replace(day=1))
+                                      month__lte=end.replace(day=1), procedure_id__in=procedure_ids)
     if field_id:
         qs = qs.filter(procedure__field_id=field_id)
-    if procedure_ids is not None:
-        qs = qs.filter(procedure_id__in=procedure_ids)
-    histograms: dict = {}
-    for procedure_id, days, n in qs.values_list("procedure_id", "days").annotate(n=Sum("count")).order_by():
-        histograms.setdefault(procedure_id, {})[days] = n
-    ranked = sorted(histograms.items(), key=lambda item: -sum(item[1].values()))
-    if limit is not None:
-        ranked = ranked[:limit]
+    ranked = sorted(_histograms(qs, "procedure_id").items(), key=lambda item: -sum(item[1].values()))[:limit]
     procedures = Procedure.objects.in_bulk([pk for pk, _h in ranked])
     out = []
     for pk, histogram in ranked:
         total = sum(histogram.values())
         average = (Decimal(sum(d * n for d, n in histogram.items())) / total).quantize(Decimal("0.1"))
-        out.append(ProcedureTime(procedures[pk], total, average, percentile(histogram, 0.9),
-                                 percentile(histogram, 0.5)))
+        out.append(ProcedureTime(procedures[pk], total, average, percentile(histogram, 0.9)))
     return out
 
 
@@ -527,7 +523,7 @@ def scores_766(*, agency_ids: set[int], start: date, end: date) -> tuple[list[Ag
     """Per receiving agency and for the whole scope: the Decision 766 indicators this product can compute."""
     qs = Tally.objects.filter(agency_id__in=agency_ids)
     sums = _period_sums(qs, "agency_id", start, end)
-    whole = _period_sums(qs, None, start, end)[None]
+    whole = {m: (sum(s[m][0] for s in sums.values()), sum(s[m][1] for s in sums.values())) for m in MEASURES}
     # Pending and already overdue now: late too. Those with > 1 supplement request are in late_766 already.
     received_from, received_before = period_bounds(start, end)
     overdue = pending_overdue_now(agency_ids=agency_ids, received_from=received_from,
@@ -568,9 +564,7 @@ def public_figures(*, months: int | None = None, today: date | None = None) -> t
     for group, model in (("agency_id", Agency), ("procedure_id", Procedure)):
         counts = {row[group]: row for row in qs.values(group).annotate(
             early=Sum("resolved_early"), on_time=Sum("resolved_on_time"), late=Sum("resolved_late")).order_by()}
-        histograms: dict = {}
-        for key, days, n in durations.values_list(group, "days").annotate(n=Sum("count")).order_by():
-            histograms.setdefault(key, {})[days] = n
+        histograms = _histograms(durations, group)
         objects = model.objects.in_bulk(list(counts))
         figures = [PublicFigure(objects[key], row["early"] + row["on_time"] + row["late"],
                                 row["early"] + row["on_time"], percentile(histograms.get(key, {}), 0.5))
