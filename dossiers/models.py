@@ -72,6 +72,10 @@ class Outcome(models.TextChoices):
     DECLINED = "declined", _("Không giải quyết (từ chối bằng văn bản)")
 
 
+# Decision 766: a dossier asked to supplement more than once counts as handled late (whatever its timeliness).
+MAX_SUPPLEMENTS_ON_TIME = 1
+
+
 class Timeliness(models.TextChoices):
     """Same values as procedures.worktime.Timeliness."""
 
@@ -236,7 +240,7 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
 
     @property
     def counts_as_late_by_supplements(self) -> bool:
-        return self.supplement_count > 1
+        return self.supplement_count > MAX_SUPPLEMENTS_ON_TIME
 
     @property
     def is_received(self) -> bool:

@@ -17,13 +17,12 @@ on or before d (`due_at` < midnight after d) and its clock is not paused now, ot
 from collections import Counter
 from datetime import date, datetime
 
-from dossiers.models import PAUSED_STATES
+from dossiers.models import MAX_SUPPLEMENTS_ON_TIME, PAUSED_STATES, Channel, State, Timeliness
 from procedures.worktime import to_local
 
-ONLINE = 2  # dossiers.models.Channel.ONLINE (the value is fixed by the national status exchange)
-# While the clock is paused (supplement after receipt, financial obligation) the due time is not known yet: the
-# dossier counts as within time; on resumption its due time moves by the paused working time (rule 7).
-PAUSED = frozenset(PAUSED_STATES)
+# While the clock is paused (PAUSED_STATES: supplement after receipt, financial obligation) the due time is not
+# known yet: the dossier counts as within time; on resumption its due time moves by the paused working time
+# (rule 7).
 
 # The summary's measures (one integer column each).
 MEASURES = (
@@ -56,7 +55,7 @@ def closed_at(f: dict) -> datetime | None:
         return None
     if f["resolved_at"] is not None:
         return f["resolved_at"]
-    if f["state"] in ("withdrawn", "stopped"):
+    if f["state"] in (State.WITHDRAWN, State.STOPPED):
         return f["finished_at"]
     return None
 
@@ -74,26 +73,27 @@ def contributions(f: dict | None) -> Counter:
         out[(day, agency, procedure, measure)] += amount
 
     state = f["state"]
-    if state == "refused" and f["finished_at"] is not None:
+    if state == State.REFUSED and f["finished_at"] is not None:
         add(f["finished_at"], "refused")
     received = f["received_at"]
     if received is None:
         return out
     received_day = local_date(received)
-    add(received_day, "received_online" if f["channel"] == ONLINE else "received_offline")
-    if f["supplement_count"] > 1 or (f["resolved_at"] is not None and f["timeliness"] == "late"):
+    add(received_day, "received_online" if f["channel"] == Channel.ONLINE else "received_offline")
+    if f["supplement_count"] > MAX_SUPPLEMENTS_ON_TIME or (f["resolved_at"] is not None
+                                                          and f["timeliness"] == Timeliness.LATE):
         add(received_day, "late_766")
     if f["is_digitised"] and f["result_is_electronic"]:
         add(received_day, "digitised")
     if f["resolved_at"] is not None:
         resolved_day = local_date(f["resolved_at"])
-        add(resolved_day, {"early": "resolved_early", "on_time": "resolved_on_time"}.get(f["timeliness"],
-                                                                                      "resolved_late"))
+        add(resolved_day, {Timeliness.EARLY: "resolved_early", Timeliness.ON_TIME: "resolved_on_time"}.get(
+            f["timeliness"], "resolved_late"))
         add(resolved_day, "resolved_days", (resolved_day - received_day).days)
-    elif state in ("withdrawn", "stopped") and f["finished_at"] is not None:
+    elif state in (State.WITHDRAWN, State.STOPPED) and f["finished_at"] is not None:
         add(f["finished_at"], state)
     end = closed_at(f)
-    if f["due_at"] is not None and state not in PAUSED:
+    if f["due_at"] is not None and state not in PAUSED_STATES:
         due_day = local_date(f["due_at"])
         end_day = local_date(end)
         if end_day is None or due_day < end_day:

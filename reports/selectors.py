@@ -16,7 +16,15 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dossiers.models import PAUSED_STATES, PENDING_SPAN_SQL, RUNNING_STATES, Channel, Dossier, State
+from dossiers.models import (
+    MAX_SUPPLEMENTS_ON_TIME,
+    PAUSED_STATES,
+    PENDING_SPAN_SQL,
+    RUNNING_STATES,
+    Channel,
+    Dossier,
+    State,
+)
 from dossiers.selectors import (
     dossiers_received_by,
     period_bounds,
@@ -389,7 +397,7 @@ def pending_overdue_now(*, agency_ids: set[int], field_id: int | None = None, re
     qs = Dossier.objects.filter(state__in=RUNNING_STATES, due_at__lt=timezone.now(),
                                 receiving_agency_id__in=agency_ids)
     if at_most_one_supplement:
-        qs = qs.filter(supplement_count__lte=1)
+        qs = qs.filter(supplement_count__lte=MAX_SUPPLEMENTS_ON_TIME)
     if field_id:
         qs = qs.filter(procedure__field_id=field_id)
     if received_from is not None:

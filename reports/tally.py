@@ -16,14 +16,12 @@ from django.db.models import Case, Count, F, Max, Min, Q, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from dossiers.models import Dossier
+from dossiers.models import MAX_SUPPLEMENTS_ON_TIME, PAUSED_STATES, Channel, Dossier, State, Timeliness
 from procedures.worktime import TZ
 from surveys.models import Rating
 
 from .figures import (
     MEASURES,
-    ONLINE,
-    PAUSED,
     RATING_MEASURES,
     contributions,
     delta,
@@ -132,24 +130,26 @@ def recount(id_range: tuple[int, int] | None = None) -> tuple[Counter, Counter]:
         ratings = ratings.filter(dossier_id__gte=id_range[0], dossier_id__lt=id_range[1])
     out: Counter = Counter()
     received = base.filter(received_at__isnull=False)
-    _grouped(received.filter(channel=ONLINE), "received_at", "received_online", out)
-    _grouped(received.exclude(channel=ONLINE), "received_at", "received_offline", out)
+    _grouped(received.filter(channel=Channel.ONLINE), "received_at", "received_online", out)
+    _grouped(received.exclude(channel=Channel.ONLINE), "received_at", "received_offline", out)
     resolved = received.filter(resolved_at__isnull=False)
-    _grouped(resolved.filter(timeliness="early"), "resolved_at", "resolved_early", out)
-    _grouped(resolved.filter(timeliness="on_time"), "resolved_at", "resolved_on_time", out)
-    _grouped(resolved.exclude(timeliness__in=["early", "on_time"]), "resolved_at", "resolved_late", out)
+    _grouped(resolved.filter(timeliness=Timeliness.EARLY), "resolved_at", "resolved_early", out)
+    _grouped(resolved.filter(timeliness=Timeliness.ON_TIME), "resolved_at", "resolved_on_time", out)
+    _grouped(resolved.exclude(timeliness__in=[Timeliness.EARLY, Timeliness.ON_TIME]), "resolved_at", "resolved_late",
+             out)
     ended = received.filter(resolved_at__isnull=True, finished_at__isnull=False)
-    _grouped(ended.filter(state="withdrawn"), "finished_at", "withdrawn", out)
-    _grouped(ended.filter(state="stopped"), "finished_at", "stopped", out)
-    _grouped(base.filter(state="refused", finished_at__isnull=False), "finished_at", "refused", out)
-    _grouped(received.filter(Q(supplement_count__gt=1) | Q(resolved_at__isnull=False, timeliness="late")),
+    _grouped(ended.filter(state=State.WITHDRAWN), "finished_at", "withdrawn", out)
+    _grouped(ended.filter(state=State.STOPPED), "finished_at", "stopped", out)
+    _grouped(base.filter(state=State.REFUSED, finished_at__isnull=False), "finished_at", "refused", out)
+    _grouped(received.filter(Q(supplement_count__gt=MAX_SUPPLEMENTS_ON_TIME)
+                             | Q(resolved_at__isnull=False, timeliness=Timeliness.LATE)),
              "received_at", "late_766", out)
     _grouped(received.filter(is_digitised=True, result_is_electronic=True), "received_at", "digitised", out)
 
     closed = received.annotate(
         closed=Case(When(resolved_at__isnull=False, then=F("resolved_at")),
                     When(state__in=["withdrawn", "stopped"], then=F("finished_at"))),
-    ).annotate(closed_day=_day("closed"), due_day=_day("due_at")).filter(due_at__isnull=False).exclude(state__in=PAUSED).filter(
+    ).annotate(closed_day=_day("closed"), due_day=_day("due_at")).filter(due_at__isnull=False).exclude(state__in=PAUSED_STATES).filter(
         Q(closed__isnull=True) | Q(due_day__lt=F("closed_day")))
     _grouped(closed, "due_at", "overdue_began", out)
     _grouped(closed.filter(closed__isnull=False), "closed", "overdue_ended", out)
