@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
 from accounts.validators import ID_NUMBER_RE, clean_phone
-from procedures.forms import DateRangeForm
+from procedures.forms import DateRangeForm, VNDateField
 from procedures.models import Agency, Procedure
 
 from .models import Channel, Outcome, ResultDelivery
@@ -90,9 +90,7 @@ class ReturnForm(forms.Form):
 
 class ApologyForm(forms.Form):
     reason = forms.CharField(label=_("Lý do chậm"), widget=forms.Textarea(attrs={"rows": 3}))
-    new_date = forms.DateField(label=_("Ngày hẹn trả mới"), input_formats=["%d/%m/%Y", "%Y-%m-%d"],
-                               widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"}),
-                               error_messages={"invalid": _("Nhập ngày theo dạng dd/mm/yyyy.")})
+    new_date = VNDateField(label=_("Ngày hẹn trả mới"))
     new_time = forms.TimeField(label=_("Giờ hẹn trả mới"), input_formats=["%H:%M"], initial="17:00",
                                widget=forms.TimeInput(attrs={"placeholder": "HH:MM"}))
 

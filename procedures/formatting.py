@@ -4,6 +4,9 @@ from datetime import date, datetime
 
 from .worktime import to_local
 
+# Dates as people type them (dd/mm/yyyy), ISO accepted too: forms and imported spreadsheets.
+DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+
 
 def vn_datetime(value: datetime | None) -> str:
     """'14 giờ 00 phút, ngày 03/03/2026' — the form used on receipts (form 01)."""

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .formatting import DATE_INPUT_FORMATS
 from .models import OnlineLevel, ProcedureLevel
 from .selectors import catalog_fields
 
@@ -9,7 +10,7 @@ class VNDateField(forms.DateField):
     """A date typed as dd/mm/yyyy (ISO accepted too), shown back as dd/mm/yyyy."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("input_formats", ["%d/%m/%Y", "%Y-%m-%d"])
+        kwargs.setdefault("input_formats", DATE_INPUT_FORMATS)
         kwargs.setdefault("error_messages", {"invalid": _("Nhập ngày theo dạng dd/mm/yyyy.")})
         kwargs.setdefault("widget", forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy"}))
         super().__init__(**kwargs)

@@ -13,11 +13,11 @@ from django.forms.models import model_to_dict
 from django.utils.translation import gettext as _
 
 from .catalog_io import COLUMNS, DOCUMENT_KEYS, EXTRA_CELLS_KEY, FEE_KEYS, REQUIRED_COLUMNS, Row
+from .formatting import DATE_INPUT_FORMATS
 from .models import DEADLINE_FIELDS, Agency, Field, Procedure, ProcedureFee, RequiredDocument
 from .signals import announce_deadline_rules_changed
 
 CHUNK_SIZE = 200
-DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 TIME_INPUT_FORMATS = ["%H:%M", "%H:%M:%S"]
 TRUE_WORDS = {"1", "true", "có", "co", "x"}
 FALSE_WORDS = {"0", "false", "không", "khong"}

@@ -36,7 +36,6 @@ class PeriodForm(DateRangeForm):
                     data[name] = f"{initial[name]:%d/%m/%Y}"
         super().__init__(data, initial=initial, **kwargs)
         self.fields["agency"].queryset = Agency.objects.filter(pk__in=agency_ids)
-        self.defaults = initial
 
     def clean(self):
         data = super().clean()
@@ -49,5 +48,5 @@ class PeriodForm(DateRangeForm):
     def period(self) -> dict:
         """The cleaned values, or the defaults when the form was not submitted."""
         if not self.is_bound:
-            return {**self.defaults, "agency": None, "field": None}
+            return {**self.initial, "agency": None, "field": None}
         return self.cleaned_data
