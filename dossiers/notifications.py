@@ -307,11 +307,6 @@ def appointment_moved_rows(dossier: Dossier, *, old_appointment: datetime) -> li
         return _applicant_rows(dossier, message, _moved_key(dossier.pk, dossier.appointment_at))
 
 
-def enqueue_appointment_moved(dossier: Dossier, *, old_appointment: datetime) -> list[Notification]:
-    """The recomputation moved the appointment: tell the applicant (inside the recomputation's transaction)."""
-    return save_new(appointment_moved_rows(dossier, old_appointment=old_appointment))
-
-
 class AppointmentMove(NamedTuple):
     """What the applicant's "appointment moved" message needs, read straight from the dossier rows."""
 

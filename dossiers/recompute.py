@@ -64,7 +64,7 @@ def recompute_open_dossiers(*, procedure_id: int | None = None, chunk: int = CHU
                 # An appointment equal to the due time follows it; one set by an apology is a promise: kept.
                 moves[pk] = (version, new_due, appointment_at == due_at, due_at)
         if moves:
-            changed, notified = _apply(moves, names)
+            changed, notified = apply_moves(moves, names)
             summary.changed += changed
             summary.notified += notified
     log.info("Recomputed due times: %s checked, %s changed, %s applicants notified", summary.checked,
@@ -76,8 +76,10 @@ def recompute_open_dossiers(*, procedure_id: int | None = None, chunk: int = CHU
 MESSAGE_FIELDS = ("code", "applicant_name", "applicant_is_organisation", "applicant_email", "applicant_phone")
 
 
-def _apply(moves: dict, names: dict) -> tuple[int, int]:
-    """Write the moved due times (and appointments that followed the due time) of one chunk; notify."""
+def apply_moves(moves: dict, names: dict) -> tuple[int, int]:
+    """Write moved due times, {pk: (version read, new due time, appointment follows it, old due time)}, and the
+    appointments that followed the due time; tell those applicants. A row whose version changed since it was read
+    is skipped. `names` caches procedure and agency names across calls. Returns (rows changed, notified)."""
     with transaction.atomic():
         current = {row[0]: row[1:] for row in Dossier.objects.select_for_update().filter(pk__in=list(moves))
                    .values_list("pk", "version", *FIGURE_FIELDS, *MESSAGE_FIELDS)}

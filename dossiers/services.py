@@ -568,20 +568,16 @@ def dossier_recompute_due(*, dossier: Dossier, calendar=None) -> bool:
                                      cutoff=dossier.deadline_cutoff, pauses=pauses)
     if new_due == dossier.due_at:
         return False
-    updates = {"due_at": new_due}
-    old_appointment = dossier.appointment_at
-    if dossier.appointment_at == dossier.due_at:
-        updates["appointment_at"] = new_due
-    with transaction.atomic():
-        # A copy read before someone acted is skipped (its pauses may be stale); report only rows really updated.
-        if not Dossier.objects.filter(pk=dossier.pk, version=dossier.version).update(**updates):
-            return False
-        before = figures_of(dossier)
-        announce_figures([(before, {**before, "due_at": new_due})])
-        if "appointment_at" in updates:
-            dossier.due_at = dossier.appointment_at = new_due
-            notifications.enqueue_appointment_moved(dossier, old_appointment=old_appointment)
-    return True
+    from .recompute import apply_moves  # the recomputation's own write (it imports this module)
+
+    # A copy read before someone acted is skipped (its pauses may be stale); report only rows really updated.
+    follows = dossier.appointment_at == dossier.due_at
+    changed, _notified = apply_moves({dossier.pk: (dossier.version, new_due, follows, dossier.due_at)}, {})
+    if changed:
+        dossier.due_at = new_due
+        if follows:
+            dossier.appointment_at = new_due
+    return bool(changed)
 
 
 # ---------------------------------------------------------------- attachments
