@@ -11,22 +11,13 @@ from openpyxl.utils import get_column_letter
 
 from dossiers.documents import font_context, html_to_pdf
 
-from .selectors import COLUMN_KEYS
+from .selectors import COLUMN_KEYS, II06A_GROUPS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 THIN = Side(style="thin")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 CENTRE = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
-# Report II.06a's header: two levels, as in the official form (Circular 01/2018/TT-VPCP, annex II.06a).
-# The files keep the form's Vietnamese headers whatever the page's language; the page translates them.
-II06A_GROUPS = [
-    (_("Số hồ sơ nhận giải quyết"), [_("Tổng số"), _("Trực tuyến"), _("Trực tiếp, dịch vụ bưu chính"),
-                                     _("Từ kỳ trước")]),
-    (_("Số hồ sơ đã giải quyết"), [_("Tổng số"), _("Trước hạn"), _("Đúng hạn"), _("Quá hạn")]),
-    (_("Số hồ sơ đang giải quyết"), [_("Tổng số"), _("Trong hạn"), _("Quá hạn")]),
-    (_("Hồ sơ rút, dừng, từ chối"), [_("Rút hồ sơ"), _("Dừng giải quyết"), _("Từ chối tiếp nhận")]),
-]
 FIRST_HEADER = {"agency": _("Cơ quan, đơn vị"), "field": _("Lĩnh vực"), "procedure": _("Thủ tục hành chính")}
 
 
@@ -64,7 +55,7 @@ def _ii06a_xlsx(report, *, scope_label: str) -> bytes:
     for group, subs in II06A_GROUPS:
         ws.cell(4, column, str(group))
         ws.merge_cells(start_row=4, start_column=column, end_row=4, end_column=column + len(subs) - 1)
-        for i, sub in enumerate(subs):
+        for i, (_key, sub) in enumerate(subs):
             ws.cell(5, column + i, str(sub))
         column += len(subs)
     last_column = column - 1

@@ -89,7 +89,20 @@ COLUMNS = (
     ("stopped", _("Dừng giải quyết")),
     ("refused", _("Từ chối tiếp nhận")),
 )
-COLUMN_KEYS = [key for key, _label in COLUMNS]
+# The form's two-level header (Circular 01/2018/TT-VPCP, annex II.06a), which also fixes the order of the cells.
+# Files keep the form's Vietnamese headers whatever the page's language; the page translates them.
+II06A_GROUPS = (
+    (_("Số hồ sơ nhận giải quyết"), (("received_total", _("Tổng số")), ("received_online", _("Trực tuyến")),
+                                     ("received_offline", _("Trực tiếp, dịch vụ bưu chính")),
+                                     ("carried_over", _("Từ kỳ trước")))),
+    (_("Số hồ sơ đã giải quyết"), (("resolved_total", _("Tổng số")), ("resolved_early", _("Trước hạn")),
+                                   ("resolved_on_time", _("Đúng hạn")), ("resolved_late", _("Quá hạn")))),
+    (_("Số hồ sơ đang giải quyết"), (("pending_total", _("Tổng số")), ("pending_within", _("Trong hạn")),
+                                     ("pending_overdue", _("Quá hạn")))),
+    (_("Hồ sơ rút, dừng, từ chối"), (("withdrawn", _("Rút hồ sơ")), ("stopped", _("Dừng giải quyết")),
+                                     ("refused", _("Từ chối tiếp nhận")))),
+)
+COLUMN_KEYS = [key for _group, subs in II06A_GROUPS for key, _label in subs]
 GROUPINGS = {"agency": _("Theo cơ quan, đơn vị"), "field": _("Theo lĩnh vực"), "procedure": _("Theo thủ tục")}
 
 

@@ -112,7 +112,7 @@ def _pdf_or_xlsx(request, scope: Scope, name: str, *, xlsx, pdf_template: str, p
 def ii06a(request, scope: Scope):
     report = selectors.report_ii06a(agency_ids=scope.agency_ids, start=scope.start, end=scope.end,
                                     grouping=scope.period["grouping"], field_id=scope.field_id)
-    headers = {"groups": exports.II06A_GROUPS, "first_header": exports.FIRST_HEADER[report.grouping]}
+    headers = {"groups": selectors.II06A_GROUPS, "first_header": exports.FIRST_HEADER[report.grouping]}
     file = _pdf_or_xlsx(request, scope, "bieu-II06a", xlsx=lambda: exports.ii06a_xlsx(report, scope_label=scope.label),
                         pdf_template="reports/ii06a_pdf.html", pdf_context={"report": report, **headers})
     return file or render(request, "reports/ii06a.html", {
