@@ -7,7 +7,13 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= onecua.settings.dev
 
-.PHONY: run install migrate demo serve test lint check worker messages clean
+.PHONY: run install system system-test migrate demo serve test lint check worker messages clean
+
+# Debian packages a fresh machine lacks (installed when run as root, otherwise the apt-get line to run is printed).
+system:
+	@bash .ci/system-packages
+system-test:
+	@bash .ci/system-packages test
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,20 +21,23 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PIP) install --quiet -c constraints.txt -e ".[dev]"
 	touch $@
 
-install: $(VENV)/.installed
+install: system $(VENV)/.installed
 
 migrate: install
 	$(PY) manage.py migrate --noinput
 
+# Links printed by the demo and carried by its SMS and e-mail point at the address `make run` serves.
+PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
+
 demo: migrate
-	$(PY) manage.py load_demo
+	PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(PY) manage.py load_demo
 
 # Embedded default: SQLite, eager Celery, console e-mail, local private storage. No PostgreSQL or Redis needed.
 run: demo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(PY) manage.py runserver $(HOST):$(PORT)
 
 # SQLite by default; PostgreSQL when DATABASE_URL is set.
-test: install
+test: install system-test
 	DJANGO_SETTINGS_MODULE=onecua.settings.test $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install

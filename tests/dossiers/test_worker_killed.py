@@ -11,10 +11,12 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.db.models.functions import Now
 
 from dossiers import services
 from dossiers.models import Notification, NotificationStatus
@@ -62,7 +64,8 @@ def test_a_worker_killed_while_sending_leaves_each_message_delivered_once(world,
 
     worker = start_worker(sink, send_seconds=30)  # a mail server that hangs
     try:
-        assert wait_until(lambda: any(line.startswith("start ") for line in lines(sink)), timeout=60)
+        assert wait_until(lambda: any(line.startswith("start ") for line in lines(sink)),
+                          what="the first worker to start sending")
     finally:
         stop(worker, signal.SIGKILL)  # mid-send: nothing was accepted, the rows stay claimed
     assert sent_keys(sink) == []
@@ -72,14 +75,17 @@ def test_a_worker_killed_while_sending_leaves_each_message_delivered_once(world,
     worker = start_worker(sink, send_seconds=0)
     try:
         requeue_notifications.delay(0)  # the leases still run: nothing is sent twice at the same time
-        time.sleep(2)
+        time.sleep(2)  # an observation window for something that must not happen (it cannot fail by luck)
         assert sent_keys(sink) == []
-        time.sleep(LEASE_SECONDS)  # the dead worker's leases expire; the beat's re-queue picks the rows up
+        # The dead worker's leases expire (measured on the database's clock); the beat's re-queue picks them up.
+        wait_until(lambda: not Notification.objects.filter(
+            dossier=dossier, claimed_at__gt=Now() - timedelta(seconds=LEASE_SECONDS)).exists(),
+                   what="the dead worker's leases to expire")
         requeue_notifications.delay(0)
         assert wait_until(lambda: not Notification.objects.filter(dossier=dossier).exclude(
-            status=NotificationStatus.SENT).exists(), timeout=60)
+            status=NotificationStatus.SENT).exists(), what="the re-queue to send both rows")
         requeue_notifications.delay(0)  # and again: a sent row is never sent again
-        time.sleep(2)
+        time.sleep(2)  # observation window, as above
     finally:
         stop(worker)
     assert sorted(sent_keys(sink)) == keys

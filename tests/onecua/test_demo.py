@@ -9,7 +9,8 @@ from procedures.models import Agency, AgencyKind, Procedure, RequiredDocument
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_data_loads_idempotently_and_prints_the_logins(capsys):
+def test_demo_data_loads_idempotently_and_prints_the_logins(capsys, settings):
+    settings.ONECUA = {**settings.ONECUA, "PUBLIC_BASE_URL": "http://127.0.0.1:8100"}
     call_command("load_demo")
     first = (Agency.objects.count(), Procedure.objects.count(), RequiredDocument.objects.count(), User.objects.count())
     call_command("load_demo")
@@ -17,6 +18,7 @@ def test_demo_data_loads_idempotently_and_prints_the_logins(capsys):
     assert first == second
     out = capsys.readouterr().out
     assert "motcua.longan" in out and "motcua@2026" in out
+    assert "http://127.0.0.1:8100/admin/" in out and ":8000" not in out  # `make run PORT=8100`
 
     assert Procedure.objects.count() >= 10
     birth = Procedure.objects.get(national_code="1.001193")

@@ -259,3 +259,17 @@ def test_changes_to_the_calendar_or_a_deadline_announce_a_recompute(
         assert len(received) == count  # a name change does not move any due time
     finally:
         deadline_rules_changed.disconnect(listener)
+
+
+def test_due_date_on_a_database_not_yet_migrated_says_to_run_make_migrate(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "manage.py", "due_date", "--received", "2026-03-02 10:00", "--amount", "1",
+         "--unit", "working_days"],
+        cwd=settings.BASE_DIR, capture_output=True, text=True,
+        env={"DJANGO_SETTINGS_MODULE": "onecua.settings.dev", "PATH": "/usr/bin:/bin",
+             "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}"},
+    )
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert "make migrate" in proc.stderr and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1

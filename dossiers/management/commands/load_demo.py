@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from dossiers.demo import DEMO_PASSWORD, load_demo
+from dossiers.documents import absolute_url
 
 
 class Command(BaseCommand):
@@ -12,4 +13,4 @@ class Command(BaseCommand):
         self.stdout.write("Tài khoản demo (demo logins) – mật khẩu chung / password: " + DEMO_PASSWORD)
         for login in logins:
             self.stdout.write(f"  {login.username:<20} {login.role:<22} {login.agency}")
-        self.stdout.write("Trang web / site: http://127.0.0.1:8000  –  quản trị / admin: http://127.0.0.1:8000/admin/")
+        self.stdout.write(f"Trang web / site: {absolute_url('/')}  –  quản trị / admin: {absolute_url('/admin/')}")

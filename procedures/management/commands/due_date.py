@@ -4,6 +4,7 @@ from datetime import datetime, time
 from decimal import Decimal, InvalidOperation
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from procedures.deadlines import DeadlineRule, compute_due
 from procedures.models import Agency
@@ -54,6 +55,15 @@ class Command(BaseCommand):
             raise CommandError("--amount phải là số không âm.", returncode=2)
         if options["unit"] == Unit.SAME_DAY and amount != 0:
             raise CommandError("Với --unit same_day, --amount phải là 0.", returncode=2)
+        try:
+            due = self._due(options, received, amount)
+        except DatabaseError:
+            raise CommandError(
+                "Cơ sở dữ liệu chưa sẵn sàng (chưa tạo bảng?): chạy `make migrate` rồi thử lại. "
+                "(The database is not set up: run `make migrate`.)", returncode=2) from None
+        self.stdout.write(due.isoformat())
+
+    def _due(self, options, received, amount) -> datetime:
         agency = None
         if options["agency"]:
             agency = Agency.objects.filter(identifier=options["agency"]).first()
@@ -64,4 +74,4 @@ class Command(BaseCommand):
             result = compute_due(rule=rule, received_at=received, agency=agency)
         except ValueError as exc:
             raise CommandError(f"Không tính được thời hạn: {exc}", returncode=2) from None
-        self.stdout.write(result.due_at.isoformat())
+        return result.due_at
