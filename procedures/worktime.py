@@ -1,4 +1,4 @@
-"""Working-time arithmetic for dossier due times (DESIGN.md §6): calendars, clock start, due, pauses, timeliness.
+"""Working-time arithmetic for dossier due times (docs/time-rules.md): calendars, clock start, due, pauses, timeliness.
 
 Pure domain code: standard library and `holidays` only, no Django, no database. Every datetime going in
 must be aware; every datetime coming out is aware in Asia/Ho_Chi_Minh.

@@ -1,4 +1,4 @@
-"""The automatic part of the nine evaluation indices (DOMAIN.md §8): pure rules, no database.
+"""The automatic part of the nine evaluation indices (docs/domain.md §8): pure rules, no database.
 
 Each index scores 2 / 1 / 0. The system scores five of them from the dossier itself; the other four
 (agencies contacted, publicity, staff attitude, handling of complaints) are entered by people.

@@ -67,7 +67,7 @@ class Score(models.IntegerChoices):
     POOR = 0, _("0 điểm")
 
 
-# (field name, label, computed automatically?) in the order of DOMAIN.md §8.
+# (field name, label, computed automatically?) in the order of docs/domain.md §8.
 INDICES = [
     ("total_time", _("Thời gian giải quyết so với thời hạn"), True),
     ("step_time", _("Thời gian xử lý của từng cơ quan, đơn vị so với thời gian được giao"), True),

@@ -204,7 +204,7 @@ ONECUA = {
     "RATING_KIOSK_TOKEN_MINUTES": env.int("RATING_KIOSK_TOKEN_MINUTES", default=30),
     # Decision 766/QĐ-TTg indicators this product computes: points and the rate (%) that earns full points;
     # below it the score is rate × points ÷ threshold. The on-time and satisfaction points are those of
-    # DOMAIN.md §6; the online and digitisation split is the province's to set (defaults are practice).
+    # docs/domain.md §6; the online and digitisation split is the province's to set (defaults are practice).
     "INDEX_766": {
         "on_time": {"points": 20, "threshold": 100},
         "online_rate": {"points": 6, "threshold": 50},

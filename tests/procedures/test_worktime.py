@@ -1,4 +1,4 @@
-"""Unit tests of the working-time rules (DESIGN.md §6) on the Vietnam calendar; no database."""
+"""Unit tests of the working-time rules (docs/time-rules.md) on the Vietnam calendar; no database."""
 
 from __future__ import annotations
 

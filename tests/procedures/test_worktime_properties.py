@@ -1,4 +1,4 @@
-"""Property-based tests of the working-time rules (DESIGN.md §6) on the Vietnam calendar, 2024–2027."""
+"""Property-based tests of the working-time rules (docs/time-rules.md) on the Vietnam calendar, 2024–2027."""
 
 from __future__ import annotations
 
