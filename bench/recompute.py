@@ -82,7 +82,8 @@ def run(args) -> int:
         received = worktime.add_working_time(cal, first, timedelta(minutes=(i * 7) % (10 * 8 * 60)))
         due = worktime.due_at(cal, received, procedure.deadline_amount, procedure.deadline_unit)
         rows.append(Dossier(
-            code=f"BENCH-{i:06d}", procedure=procedure, receiving_agency=desk, handling_agency=desk, channel=2,
+            code=f"BENCH-{i:06d}", procedure=procedure, receiving_agency=desk, handling_agency=desk,
+            competent_agency=desk, channel=2,
             state=State.PROCESSING if i % 2 else State.RECEIVED, applicant_name=f"Người nộp {i}",
             applicant_id_number=f"{i:012d}", applicant_phone=f"09{i:08d}",
             applicant_email=f"nguoi{i}@example.vn" if i % 4 == 0 else "",

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import Apology, Attachment, ClockPause, Dossier, DossierEvent, SupplementRequest
+from .models import Apology, ApologyProposal, Attachment, ClockPause, Dossier, DossierEvent, SupplementRequest
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -70,4 +70,4 @@ class DossierEventAdmin(admin.ModelAdmin):
         return False
 
 
-admin.site.register([SupplementRequest, Apology])
+admin.site.register([SupplementRequest, Apology, ApologyProposal])

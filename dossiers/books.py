@@ -29,7 +29,7 @@ def tracking_book_store(*, agency_id: int, day: date) -> TrackingBookFile:
     agency = Agency.objects.get(pk=agency_id)
     start, end = day_bounds(day)
     dossiers = list(Dossier.objects.filter(receiving_agency=agency, received_at__gte=start, received_at__lt=end)
-                    .select_related("procedure", "handling_agency").order_by("book_entry_no", "received_at", "pk"))
+                    .select_related("procedure", "competent_agency").order_by("book_entry_no", "received_at", "pk"))
     rendered = render_tracking_book(agency=agency, start=day, end=day, dossiers=dossiers)
     with transaction.atomic():
         book, _ = TrackingBookFile.objects.select_for_update().get_or_create(agency=agency, day=day)

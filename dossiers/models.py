@@ -92,7 +92,7 @@ class ResultDelivery(models.TextChoices):
 
 # The fields statistics are computed from: `figures_of` snapshots them before and after every write, and the
 # `dossier_figures_changed` signal (sent inside the write's transaction) hands both to the reports app.
-FIGURE_FIELDS = ("receiving_agency_id", "procedure_id", "channel", "state", "received_at", "resolved_at",
+FIGURE_FIELDS = ("receiving_agency_id", "competent_agency_id", "procedure_id", "channel", "state", "received_at", "resolved_at",
                  "finished_at", "timeliness", "due_at", "supplement_count", "is_digitised", "result_is_electronic")
 
 
@@ -118,6 +118,15 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="handled_dossiers",
         help_text=_("Cơ quan đang giữ hồ sơ; là nơi tiếp nhận cho đến khi chuyển xử lý."),
+    )
+    competent_agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("cơ quan có thẩm quyền giải quyết"),
+        on_delete=models.PROTECT,
+        related_name="competent_dossiers",
+        help_text=_("Cơ quan có thẩm quyền quyết định: nơi tiếp nhận cho đến khi chuyển xử lý, cơ quan được chuyển "
+                    "đến sau đó, và cơ quan có lãnh đạo quyết định khi đã có quyết định. Báo cáo II.06a và chỉ số "
+                    "Quyết định 766 tính hồ sơ cho cơ quan này."),
     )
     assigned_officer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -327,9 +336,11 @@ ACTION_LABELS = {
     "approve": _("Phê duyệt kết quả"),
     "decline": _("Không phê duyệt, trả lời bằng văn bản"),
     "stop": _("Dừng giải quyết"),
+    "propose_stop": _("Đề xuất dừng giải quyết"),
     "withdraw": _("Rút hồ sơ"),
     "return_result": _("Trả kết quả"),
     "apologise": _("Xin lỗi và hẹn lại ngày trả"),
+    "propose_apology": _("Đề xuất xin lỗi và hẹn lại"),
 }
 
 
@@ -432,6 +443,12 @@ class Apology(models.Model):
     new_appointment_at = models.DateTimeField(_("hẹn trả mới"))
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người lập"), on_delete=models.PROTECT)
     issued_at = models.DateTimeField(_("lập lúc"))
+    is_late = models.BooleanField(
+        _("lập muộn"), default=False,
+        help_text=_("Lập sau thời hạn luật định (chậm nhất một ngày làm việc trước hạn giải quyết)."))
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("chuyên viên đề xuất"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+", help_text=_("Khi lãnh đạo phê duyệt đề xuất của chuyên viên."))
 
     class Meta:
         verbose_name = _("phiếu xin lỗi và hẹn lại")
@@ -439,6 +456,26 @@ class Apology(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id}"
+
+
+class ApologyProposal(models.Model):
+    """An officer's proposal of form 04 (reason, new appointment), waiting for the leader, who issues it."""
+
+    dossier = models.ForeignKey(Dossier, verbose_name=_("hồ sơ"), on_delete=models.CASCADE,
+                                related_name="apology_proposals")
+    reason = models.TextField(_("lý do chậm"))
+    new_appointment_at = models.DateTimeField(_("hẹn trả mới đề xuất"))
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("chuyên viên đề xuất"),
+                                    on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(_("đề xuất lúc"))
+
+    class Meta:
+        verbose_name = _("đề xuất phiếu xin lỗi")
+        verbose_name_plural = _("đề xuất phiếu xin lỗi")
+        ordering = ["dossier", "-proposed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}: {self.reason[:40]}"
 
 
 class DossierDocument(models.Model):
@@ -489,6 +526,15 @@ class Attachment(models.Model):
     )
     purpose = models.CharField(
         _("mục đích"), max_length=20, choices=AttachmentPurpose.choices, default=AttachmentPurpose.APPLICATION
+    )
+    event = models.ForeignKey(
+        "DossierEvent",
+        verbose_name=_("thao tác mang tệp đến"),
+        help_text=_("Lần nộp, bổ sung hoặc trả kết quả đã đính kèm tệp này."),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="attachments",
     )
     file = models.FileField(_("tệp"), upload_to=attachment_path, max_length=255)
     original_name = models.CharField(_("tên tệp gốc"), max_length=255)
@@ -626,3 +672,72 @@ class TrackingBookFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_id} {self.day}"
+
+
+# ---------------------------------------------------------------- numbers of the forms a desk issues (02, 03, 04)
+class FormNumberKind(models.TextChoices):
+    """The suffix printed after the number: "Số: 12/PBS"."""
+
+    SUPPLEMENT = "PBS", _("Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (mẫu 02)")
+    REFUSAL = "PTC", _("Phiếu từ chối tiếp nhận giải quyết hồ sơ (mẫu 03)")
+    APOLOGY = "PXL", _("Phiếu xin lỗi và hẹn lại ngày trả kết quả (mẫu 04)")
+
+
+class FormNumberCounter(models.Model):
+    """The last number a desk gave a kind of form in a year (incremented by one UPSERT: race-free)."""
+
+    agency = models.ForeignKey(Agency, verbose_name=_("bộ phận một cửa"), on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField(_("năm"))
+    kind = models.CharField(_("loại phiếu"), max_length=3, choices=FormNumberKind.choices)
+    last = models.PositiveIntegerField(_("số cuối"), default=0)
+
+    class Meta:
+        verbose_name = _("bộ đếm số phiếu")
+        verbose_name_plural = _("bộ đếm số phiếu")
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "year", "kind"], name="form_number_counter_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.year} {self.kind} {self.last}"
+
+
+class FormNumber(models.Model):
+    """The number a form 02, 03 or 04 was given when issued; stored, so every re-print shows the same one.
+
+    Form 02 belongs to its supplement request, form 04 to the apology, form 03 to the refused dossier itself."""
+
+    kind = models.CharField(_("loại phiếu"), max_length=3, choices=FormNumberKind.choices)
+    agency = models.ForeignKey(Agency, verbose_name=_("bộ phận một cửa"), on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("năm"))
+    number = models.PositiveIntegerField(_("số"))
+    dossier = models.ForeignKey(
+        Dossier, verbose_name=_("hồ sơ"), on_delete=models.CASCADE, related_name="form_numbers"
+    )
+    supplement_request = models.OneToOneField(
+        SupplementRequest, verbose_name=_("yêu cầu bổ sung"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="form_number",
+    )
+    apology = models.OneToOneField(
+        Apology, verbose_name=_("phiếu xin lỗi"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="form_number",
+    )
+    issued_at = models.DateTimeField(_("cấp số lúc"))
+
+    class Meta:
+        verbose_name = _("số phiếu")
+        verbose_name_plural = _("số phiếu")
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "year", "kind", "number"], name="form_number_unique"),
+            models.UniqueConstraint(fields=["dossier", "kind"], condition=~Q(kind="PBS"),
+                                    name="form_number_one_refusal_or_apology"),
+            models.CheckConstraint(
+                condition=Q(kind="PBS", supplement_request__isnull=False, apology__isnull=True)
+                | Q(kind="PTC", supplement_request__isnull=True, apology__isnull=True)
+                | Q(kind="PXL", supplement_request__isnull=True, apology__isnull=False),
+                name="form_number_links_its_document",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}/{self.kind}"

@@ -34,10 +34,14 @@ RULES: dict[str, Rule] = {
                             "handling"),
     "approve": Rule(gettext_lazy("phê duyệt"), frozenset({R.LEADER}), "handling"),
     "decline": Rule(gettext_lazy("không phê duyệt"), frozenset({R.LEADER}), "handling"),
-    "stop": Rule(gettext_lazy("dừng giải quyết"), frozenset({R.OFFICER, R.LEADER}), "handling"),
+    # Stopping a dossier at the agency's initiative is the leader's decision; the officer may propose it.
+    "stop": Rule(gettext_lazy("quyết định dừng giải quyết"), frozenset({R.LEADER}), "handling"),
+    "propose_stop": Rule(gettext_lazy("đề xuất dừng giải quyết"), frozenset({R.OFFICER}), "handling"),
     "withdraw": Rule(gettext_lazy("rút hồ sơ thay công dân"), frozenset({R.CLERK}), "receiving"),
     "return_result": Rule(gettext_lazy("trả kết quả"), frozenset({R.CLERK}), "receiving"),
-    "apologise": Rule(gettext_lazy("lập phiếu xin lỗi và hẹn lại"), frozenset({R.OFFICER, R.LEADER}), "handling"),
+    # Form 04 is issued by the agency's leader; the officer may propose it.
+    "apologise": Rule(gettext_lazy("lập phiếu xin lỗi và hẹn lại"), frozenset({R.LEADER}), "handling"),
+    "propose_apology": Rule(gettext_lazy("đề xuất xin lỗi và hẹn lại"), frozenset({R.OFFICER}), "handling"),
     "upload": Rule(gettext_lazy("đính kèm tệp"), frozenset({R.CLERK, R.OFFICER, R.LEADER}), "handling"),
 }
 

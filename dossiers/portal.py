@@ -5,16 +5,18 @@ by signed tokens in the page, so an expired session or a refused field never los
 """
 
 import uuid
+from contextlib import ExitStack
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,7 +26,7 @@ from procedures.models import Procedure
 from . import services
 from .documents import render_dossier_form
 from .errors import DossierError, InvalidInput
-from .models import Channel, Dossier, State
+from .models import Dossier, State
 from .portal_forms import AnswerSupplementForm, ApplicantForm, TrackForm, WithdrawForm
 from .selectors import citizen_forms, citizen_timeline, find_tracked_dossier, next_step
 from .uploads import check_upload
@@ -120,18 +122,16 @@ def submit_confirm(request, national_code: str):
         messages.error(request, _("Tệp đính kèm đã hết hạn lưu tạm. Vui lòng đính kèm lại."))
         return redirect("portal:submit", national_code=national_code)
     try:
-        with transaction.atomic():
-            dossier = services.dossier_create(
-                procedure=procedure, receiving_agency=agency, channel=Channel.ONLINE, applicant=applicant,
-                actor=services.APPLICANT, request_text=payload.get("request_text", ""),
-                provided_required_document_ids=set(parked),
-                applicant_user=request.user if request.user.is_authenticated else None)
-            lines = {line.required_document_id: line for line in dossier.documents.all()}
+        with ExitStack() as files:
+            uploads = []
             for doc_id, info in parked.items():
-                with default_storage.open(info["path"], "rb") as fh:
-                    fh.name = info["name"]
-                    services.attachment_add(dossier=dossier, actor=services.APPLICANT, uploaded=fh,
-                                            document=lines.get(doc_id))
+                fh = files.enter_context(default_storage.open(info["path"], "rb"))
+                fh.name = info["name"]
+                uploads.append(services.Upload(fh, doc_id))
+            dossier = services.dossier_submit_online(
+                procedure=procedure, receiving_agency=agency, applicant=applicant, uploads=uploads,
+                request_text=payload.get("request_text", ""),
+                applicant_user=request.user if request.user.is_authenticated else None)
     except DossierError as exc:
         messages.error(request, exc.message)
         return redirect("portal:submit", national_code=national_code)
@@ -173,8 +173,21 @@ def _rate_limited(request) -> bool:
 
 
 def track(request):
-    form = TrackForm(request.GET or None)
-    dossier, not_found, limited = None, False, False
+    """Code + phone (or ID number) sent by POST, so they never reach a URL (logs, history, proxies); a link from
+    form 01's QR code or a message carries ?ma=<code> only and just fills in the code (no error before submitting).
+    A match is remembered in the session and redirected to (POST-redirect-GET)."""
+    if request.method == "POST":
+        form = TrackForm(request.POST)
+    elif "sdt" in request.GET:
+        # An old bookmark or a hand-made link with the phone in it: never used, and dropped from the address
+        # before the page (whose language switcher echoes the path) and the browser history can pass it on.
+        code = request.GET.get("ma", "").strip()[:60]
+        return redirect(reverse("portal:track") + (f"?{urlencode({'ma': code})}" if code else ""))
+    else:
+        form = TrackForm(initial={"ma": request.GET.get("ma", "").strip()[:60]})
+        if form.initial["ma"]:
+            form.fields["sdt"].widget.attrs["autofocus"] = True  # the code is filled in: the phone is next
+    not_found, limited = False, False
     if form.is_bound and form.is_valid():
         if _rate_limited(request):
             limited = True
@@ -221,20 +234,13 @@ def answer_supplement(request, code: str):
     form = AnswerSupplementForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         files = request.FILES.getlist("files")
-        limit = settings.ONECUA["MAX_FILES_PER_SUPPLEMENT"]
         if not files:
             form.add_error(None, _("Hãy đính kèm ít nhất một tệp giấy tờ bổ sung."))
-        elif len(files) > limit:
-            form.add_error(None, _("Bạn chọn %(n)s tệp; mỗi lần bổ sung được gửi tối đa %(limit)s tệp.")
-                           % {"n": len(files), "limit": limit})
         else:
             try:
-                with transaction.atomic():
-                    for uploaded in files:
-                        services.attachment_add(dossier=dossier, actor=services.APPLICANT, uploaded=uploaded,
-                                                purpose="supplement")
-                    services.dossier_answer_supplement(dossier=dossier, actor=services.APPLICANT,
-                                                       note=form.cleaned_data["note"])
+                services.dossier_answer_supplement(dossier=dossier, actor=services.APPLICANT,
+                                                   note=form.cleaned_data["note"],
+                                                   uploads=[services.Upload(f) for f in files])
             except DossierError as exc:
                 form.add_error(None, exc.message)
             else:

@@ -5,6 +5,7 @@ from datetime import datetime, time, timedelta
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from accounts.selectors import memberships_of
@@ -12,7 +13,7 @@ from procedures.models import Agency
 from procedures.worktime import TZ
 
 from .documents import FORM_TITLES
-from .models import RUNNING_STATES, Apology, Channel, Dossier, DossierEvent, State
+from .models import RUNNING_STATES, Apology, AttachmentPurpose, Channel, Dossier, DossierEvent, State
 
 # Roles that oversee a whole subtree of agencies (a province's inspector sees its communes).
 SUBTREE_ROLES = {Role.INSPECTOR, Role.ADMIN}
@@ -88,13 +89,42 @@ def dossier_for_staff(*, user, pk: int) -> Dossier:
     """One dossier the user may see, or Dossier.DoesNotExist (views answer 404, revealing nothing)."""
     return (
         dossiers_visible_to(user=user)
-        .select_related("procedure", "receiving_agency", "handling_agency", "assigned_officer")
+        .select_related("procedure", "receiving_agency", "handling_agency", "competent_agency", "assigned_officer")
         .get(pk=pk)
     )
 
 
 def dossier_events(*, dossier: Dossier) -> QuerySet[DossierEvent]:
-    return dossier.events.select_related("actor", "from_agency", "to_agency").order_by("at", "id")
+    return (dossier.events.select_related("actor", "from_agency", "to_agency").prefetch_related("attachments")
+            .order_by("at", "id"))
+
+
+@dataclass(frozen=True)
+class AttachmentGroup:
+    purpose: str
+    title: str
+    at: object  # when the files came (a supplement answer's time); None for the application and the result
+    attachments: list
+
+
+_PURPOSE_ORDER = {AttachmentPurpose.APPLICATION: 0, AttachmentPurpose.SUPPLEMENT: 1, AttachmentPurpose.RESULT: 2}
+
+
+def dossier_attachment_groups(*, dossier: Dossier) -> list[AttachmentGroup]:
+    """Every file of the dossier, grouped by what brought it: the application, each supplement answer (with its
+    time), the result. One query."""
+    groups: dict[tuple, AttachmentGroup] = {}
+    for attachment in dossier.attachments.select_related("event", "document").order_by("uploaded_at", "id"):
+        purpose = AttachmentPurpose(attachment.purpose)
+        supplement = purpose == AttachmentPurpose.SUPPLEMENT
+        key = (purpose, attachment.event_id if supplement else None)
+        if key not in groups:
+            groups[key] = AttachmentGroup(
+                purpose=purpose, title=str(_("Hồ sơ bổ sung") if supplement else purpose.label),
+                at=(attachment.event.at if attachment.event else attachment.uploaded_at) if supplement else None,
+                attachments=[])
+        groups[key].attachments.append(attachment)
+    return sorted(groups.values(), key=lambda g: (_PURPOSE_ORDER[g.purpose], g.at or g.attachments[0].uploaded_at))
 
 
 # ---------------------------------------------------------------- staff queues
@@ -206,7 +236,7 @@ def tracking_book_dossiers(*, user, agency_id: int, start, end) -> QuerySet[Doss
     return (
         dossiers_visible_to(user=user)
         .filter(receiving_agency_id=agency_id, received_at__gte=lo, received_at__lt=hi)
-        .select_related("procedure", "handling_agency")
+        .select_related("procedure", "competent_agency")
         .order_by("received_at", "pk")
     )
 

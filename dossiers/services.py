@@ -1,7 +1,9 @@
 """Every write to a dossier: one transaction, the row locked, the fsm transition, the event row, side effects
 after commit. Each function is `dossier_<verb>(*, dossier, actor, ...)` and returns the fresh dossier."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,11 +22,12 @@ from procedures.deadlines import DeadlineRule, compute_due
 from procedures.formatting import vn_short_datetime
 from procedures.models import Agency, Procedure
 
-from . import notifications, permissions
+from . import form_numbers, notifications, permissions
 from .errors import ConcurrentChange, InvalidInput, TransitionRefused
 from .models import (
     OPEN_STATES,
     Apology,
+    ApologyProposal,
     Attachment,
     AttachmentPurpose,
     Channel,
@@ -131,13 +134,15 @@ def _refuse_transition(dossier: Dossier, action: str) -> TransitionRefused:
 
 def _run(*, dossier: Dossier, actor, action: str, transition: str, permission: str | None,
          change: Callable[[Dossier, datetime], dict | None], expected_version: int | None = None,
-         number: Callable[[Dossier, datetime], None] | None = None) -> Dossier:
+         number: Callable[[Dossier, datetime], None] | None = None,
+         attach: Callable[[Dossier, DossierEvent], None] | None = None) -> Dossier:
     """Lock, check, transition, change, record, save; notify after commit. Nothing changes if anything fails.
 
     `number` draws values from a counter row every action at the desk updates (the tracking book). The rows
     only this action writes come first (event, outbox); the shared rows (that counter, then the statistics
     summary written by `announce_figures`) come last, so their locks are held only for a statement or two and
-    the commit, which is what lets many clerks of one desk act at once."""
+    the commit, which is what lets many clerks of one desk act at once. `attach` stores the files the action
+    brings, linked to its event."""
     now = timezone.now()
     with transaction.atomic():
         try:
@@ -164,6 +169,8 @@ def _run(*, dossier: Dossier, actor, action: str, transition: str, permission: s
         event_kwargs = change(locked, now) or {}
         method()
         event = _record(locked, action=action, actor=actor, from_state=from_state, at=now, **event_kwargs)
+        if attach is not None:
+            attach(locked, event)
         notifications.enqueue(locked, action, event=event)
         if number is not None:
             number(locked, now)
@@ -212,24 +219,27 @@ class ApplicantData:
 
 def dossier_create(*, procedure: Procedure, receiving_agency: Agency, channel: int, applicant: ApplicantData,
                    actor, request_text: str = "", provided_required_document_ids: Iterable[int] = (),
-                   set_count: int = 1,
+                   set_count: int = 1, uploads: Sequence["Upload"] = (),
                    applicant_user=None, submitted_at: datetime | None = None) -> Dossier:
-    """A new dossier in `submitted`: online by the applicant, or entered at the desk by a clerk."""
+    """A new dossier in `submitted`: online by the applicant, or entered at the desk by a clerk, with its files
+    (each checked before anything is written; a refused file creates nothing)."""
     if actor is not APPLICANT:
         permissions.check(user=actor, action="create_at_desk", agency_id=receiving_agency.pk)
     if not receiving_agency.is_one_stop_desk:
         raise InvalidInput(_("%(agency)s không phải là Bộ phận Một cửa.") % {"agency": receiving_agency})
     if not procedure.is_active:
         raise InvalidInput(_("Thủ tục này hiện không còn áp dụng."))
+    checked = _check_uploads(uploads, already=0)
     now = submitted_at or timezone.now()
     # Ids of the procedure's RequiredDocument rows (at later steps, ids of the dossier's own checklist lines).
-    provided = set(provided_required_document_ids)
-    with transaction.atomic():
+    provided = set(provided_required_document_ids) | {u.document_id for u in uploads if u.document_id}
+    with _files_kept_only_on_commit(), transaction.atomic():
         dossier = Dossier.objects.create(
             code=next_dossier_code(agency=receiving_agency, at=now),
             procedure=procedure,
             receiving_agency=receiving_agency,
             handling_agency=receiving_agency,
+            competent_agency=receiving_agency,
             channel=channel,
             applicant_user=applicant_user,
             applicant_name=applicant.name,
@@ -265,6 +275,10 @@ def dossier_create(*, procedure: Procedure, receiving_agency: Agency, channel: i
         announce_figures([(None, figures_of(dossier))])
         event = _record(dossier, action="submit", actor=actor, from_state="", at=now,
                         note=Channel(channel).label)
+        if uploads:
+            lines = {line.required_document_id: line for line in dossier.documents.all()}
+            _store_uploads(dossier, actor=actor, uploads=uploads, checked=checked, event=event,
+                           purpose=AttachmentPurpose.APPLICATION, lines=lines)
         notifications.enqueue(dossier, "submit", event=event)
         dossier_id = dossier.pk
         transaction.on_commit(lambda: dossier_changed.send(
@@ -312,6 +326,7 @@ def dossier_refuse(*, dossier: Dossier, actor, reason: str, expected_version: in
 
     def change(d, now):
         d.decision_reason, d.finished_at = reason.strip(), now
+        form_numbers.issue_form_number(d)
         return {"note": reason.strip()}
 
     return _run(dossier=dossier, actor=actor, action="refuse", transition="refuse", permission="refuse",
@@ -334,9 +349,10 @@ def dossier_request_supplement(*, dossier: Dossier, actor, items: list[str], rea
         else:
             d.supplement_count += 1
             ClockPause.objects.create(dossier=d, kind=PauseKind.SUPPLEMENT, started_at=now, due_before=d.due_at)
-        SupplementRequest.objects.create(
+        request = SupplementRequest.objects.create(
             dossier=d, number=d.desk_supplement_count if before else d.supplement_count, before_reception=before,
             items=items, reason=reason, requested_by=actor, requested_at=now)
+        form_numbers.issue_form_number(request)
         return {"note": "; ".join(items)}
 
     return _run(dossier=dossier, actor=actor, action="request_supplement", transition="request_supplement",
@@ -355,11 +371,21 @@ def _close_pause(d: Dossier, now) -> None:
     d.due_at = new_due
 
 
-def dossier_answer_supplement(*, dossier: Dossier, actor, note: str = "",
+def dossier_answer_supplement(*, dossier: Dossier, actor, note: str = "", uploads: Sequence["Upload"] = (),
                               provided_document_ids: Iterable[int] = (), expected_version: int | None = None) -> Dossier:
-    """The applicant (or the desk on their behalf) supplies what was asked: back to the desk before reception,
-    or resumed at the authority after it, with the due time moved by the paused working time (rule 7)."""
+    """The applicant (or the desk on their behalf) supplies what was asked, with the files it brings (checked
+    first, stored with the answer in one transaction): back to the desk before reception, or resumed at the
+    authority after it, with the due time moved by the paused working time (rule 7)."""
     transition = "supplement_at_desk" if dossier.received_at is None else "supplement_at_authority"
+    limit = settings.ONECUA["MAX_FILES_PER_SUPPLEMENT"]
+    if len(uploads) > limit:
+        raise InvalidInput(_("Bạn chọn %(n)s tệp; mỗi lần bổ sung được gửi tối đa %(limit)s tệp.")
+                           % {"n": len(uploads), "limit": limit})
+    checked = _check_uploads(uploads, already=dossier.attachments.count())
+
+    def attach(d, event):
+        _store_uploads(d, actor=actor, uploads=uploads, checked=checked, event=event,
+                       purpose=AttachmentPurpose.SUPPLEMENT)
 
     def change(d, now):
         request = d.supplement_requests.filter(answered_at__isnull=True).order_by("-requested_at").first()
@@ -373,8 +399,10 @@ def dossier_answer_supplement(*, dossier: Dossier, actor, note: str = "",
             _close_pause(d, now)
         return {"note": note}
 
-    return _run(dossier=dossier, actor=actor, action="answer_supplement", transition=transition,
-                permission="answer_supplement", change=change, expected_version=expected_version)
+    with _files_kept_only_on_commit():
+        return _run(dossier=dossier, actor=actor, action="answer_supplement", transition=transition,
+                    permission="answer_supplement", change=change, expected_version=expected_version,
+                    attach=attach if uploads else None)
 
 
 # ---------------------------------------------------------------- handling
@@ -394,6 +422,9 @@ def dossier_forward(*, dossier: Dossier, actor, to_agency: Agency, note: str = "
 
     def change(d, now):
         from_agency = d.handling_agency
+        if from_agency.pk == d.receiving_agency_id:
+            # The desk hands over to the authority competent to decide (itself, for a centre that decides).
+            d.competent_agency = to_agency
         d.handling_agency, d.assigned_officer = to_agency, None
         d.proposed_outcome, d.proposal_note = "", ""
         return {"from_agency": from_agency, "to_agency": to_agency, "note": note,
@@ -460,7 +491,9 @@ def _decide(*, dossier, actor, outcome: str, note: str, expected_version) -> Dos
         d.timeliness = worktime.timeliness(d.due_at, now).value
         if outcome == Outcome.DECLINED:
             d.decision_reason = note.strip() or d.proposal_note
-        # The result goes back to the desk that received the dossier.
+        # The agency whose leader decides is the competent one (forms 06 and 07, the reports); the result goes
+        # back to the desk that received the dossier.
+        d.competent_agency = from_agency
         d.handling_agency = d.receiving_agency
         return {"note": note, "from_agency": from_agency, "to_agency": d.receiving_agency,
                 "step_timeliness": d.timeliness}
@@ -478,13 +511,57 @@ def dossier_decline(*, dossier: Dossier, actor, reason: str, expected_version: i
                    expected_version=expected_version)
 
 
+def _note_only(*, dossier: Dossier, actor, action: str, note: str, expected_version: int | None,
+               apply: Callable[[Dossier], None]) -> Dossier:
+    """An action that changes no state (a proposal for the leader): the row locked and checked as for a
+    transition, `apply` (its own checks and rows), its event written, the version moved on so a page shown
+    before it is out of date."""
+    now = timezone.now()
+    with transaction.atomic():
+        d = Dossier.objects.select_for_update(of=("self",)).select_related("receiving_agency").get(pk=dossier.pk)
+        expected = dossier.version if expected_version is None else expected_version
+        if d.state != dossier.state or d.version != expected:
+            raise ConcurrentChange(_("Hồ sơ %(code)s vừa được người khác cập nhật. Hãy tải lại trang để xem "
+                                     "trạng thái mới.") % {"code": d.code})
+        permissions.check(user=actor, action=action, dossier=d)
+        apply(d)
+        Dossier.objects.filter(pk=d.pk).update(version=F("version") + 1)
+        d.version += 1
+        _record(d, action=action, actor=actor, from_state=d.state, at=now, note=note)
+    return d
+
+
+def dossier_propose_stop(*, dossier: Dossier, actor, reason: str, expected_version: int | None = None) -> Dossier:
+    """The officer proposes to stop handling (form 05 at the agency's initiative); the leader decides."""
+    if not reason.strip():
+        raise InvalidInput(_("Hãy ghi rõ lý do đề xuất dừng giải quyết."))
+
+    def apply(d):
+        if not can_proceed(d.stop):
+            raise _refuse_transition(d, "propose_stop")
+
+    return _note_only(dossier=dossier, actor=actor, action="propose_stop", note=reason.strip(),
+                      expected_version=expected_version, apply=apply)
+
+
+def stop_proposal(dossier: Dossier) -> DossierEvent | None:
+    """The officer's pending proposal to stop (none once the dossier's state changed after it)."""
+    last = dossier.events.exclude(action="propose_stop").order_by("-at", "-id").first()
+    proposals = dossier.events.filter(action="propose_stop")
+    if last is not None:
+        proposals = proposals.filter(id__gt=last.id)
+    return proposals.select_related("actor").order_by("-id").first()
+
+
 def dossier_stop(*, dossier: Dossier, actor, reason: str, expected_version: int | None = None) -> Dossier:
+    """The leader's decision to stop handling, with its reasons (on the officer's proposal or not)."""
     if not reason.strip():
         raise InvalidInput(_("Hãy ghi rõ lý do dừng giải quyết."))
 
     def change(d, now):
         _close_pause(d, now)
         d.decision_reason, d.finished_at = reason.strip(), now
+        d.competent_agency = d.handling_agency  # the leader's agency decided
         return {"note": reason.strip()}
 
     return _run(dossier=dossier, actor=actor, action="stop", transition="stop", permission="stop", change=change,
@@ -518,10 +595,50 @@ def dossier_return_result(*, dossier: Dossier, actor, delivery: str, note: str =
 
 
 # ---------------------------------------------------------------- apology (form 04)
+def _check_apology(d: Dossier, *, reason: str, new_appointment_at: datetime) -> None:
+    if not reason.strip():
+        raise InvalidInput(_("Hãy nêu lý do chậm giải quyết."))
+    if d.state not in OPEN_STATES:
+        raise _refuse_transition(d, "apologise")
+    if Apology.objects.filter(dossier=d).exists():
+        raise TransitionRefused(_("Hồ sơ này đã có phiếu xin lỗi và hẹn lại; chỉ được hẹn lại một lần."))
+    if new_appointment_at <= d.appointment_at:
+        raise InvalidInput(_("Ngày hẹn trả mới phải sau ngày hẹn trả hiện tại."))
+
+
+def apology_is_late(d: Dossier, at: datetime) -> bool:
+    """Later than the legal limit: less than N working days (setting, default 1) before the due time."""
+    cal = _calendar(d)
+    lead = timedelta(seconds=cal.seconds_per_day * settings.ONECUA["APOLOGY_MIN_LEAD_WORKING_DAYS"])
+    return worktime.working_time_between(cal, at, d.due_at) < lead
+
+
+def pending_apology_proposal(dossier: Dossier) -> ApologyProposal | None:
+    if Apology.objects.filter(dossier=dossier).exists():
+        return None
+    return dossier.apology_proposals.select_related("proposed_by").first()
+
+
+def dossier_propose_apology(*, dossier: Dossier, actor, reason: str, new_appointment_at: datetime,
+                            expected_version: int | None = None) -> Dossier:
+    """The officer proposes form 04 (reason and new appointment); the leader issues it."""
+    def apply(d):
+        _check_apology(d, reason=reason, new_appointment_at=new_appointment_at)
+        ApologyProposal.objects.create(dossier=d, reason=reason.strip(), new_appointment_at=new_appointment_at,
+                                       proposed_by=actor, proposed_at=timezone.now())
+
+    if not reason.strip():
+        raise InvalidInput(_("Hãy nêu lý do chậm giải quyết."))
+    note = _("%(reason)s (hẹn lại: %(at)s)") % {"reason": reason.strip(), "at": vn_short_datetime(new_appointment_at)}
+    return _note_only(dossier=dossier, actor=actor, action="propose_apology", note=note,
+                      expected_version=expected_version, apply=apply)
+
+
 def dossier_apologise(*, dossier: Dossier, actor, reason: str, new_appointment_at: datetime,
                       expected_version: int | None = None) -> Dossier:
-    """Allowed once, at least N working days (setting, default 1) before the due time; sets the appointment
-    time shown to the applicant. Timeliness is still judged against due_at."""
+    """The leader issues form 04, once, at any time while the dossier is open (on the officer's proposal or
+    not); it sets the appointment time shown to the applicant, never timeliness (judged against due_at). One
+    issued later than the legal limit (N working days before the due time) is marked late."""
     if not reason.strip():
         raise InvalidInput(_("Hãy nêu lý do chậm giải quyết."))
     now = timezone.now()
@@ -532,24 +649,18 @@ def dossier_apologise(*, dossier: Dossier, actor, reason: str, new_appointment_a
             raise ConcurrentChange(_("Hồ sơ %(code)s vừa được người khác cập nhật. Hãy tải lại trang.")
                                    % {"code": d.code})
         permissions.check(user=actor, action="apologise", dossier=d)
-        if d.state not in OPEN_STATES:
-            raise _refuse_transition(d, "apologise")
-        if Apology.objects.filter(dossier=d).exists():
-            raise TransitionRefused(_("Hồ sơ này đã có phiếu xin lỗi và hẹn lại; chỉ được hẹn lại một lần."))
-        cal = _calendar(d)
-        lead_days = settings.ONECUA["APOLOGY_MIN_LEAD_WORKING_DAYS"]
-        lead = timedelta(seconds=cal.seconds_per_day * lead_days)
-        if worktime.working_time_between(cal, now, d.due_at) < lead:
-            raise TransitionRefused(
-                _("Đã quá thời điểm lập phiếu xin lỗi: phải lập chậm nhất %(n)s ngày làm việc trước hạn giải quyết "
-                  "(%(due)s).") % {"n": lead_days, "due": vn_short_datetime(d.due_at)})
-        if new_appointment_at <= d.appointment_at:
-            raise InvalidInput(_("Ngày hẹn trả mới phải sau ngày hẹn trả hiện tại."))
-        Apology.objects.create(dossier=d, reason=reason.strip(), original_appointment_at=d.appointment_at,
-                               new_appointment_at=new_appointment_at, issued_by=actor, issued_at=now)
+        _check_apology(d, reason=reason, new_appointment_at=new_appointment_at)
+        proposal = pending_apology_proposal(d)
+        late = apology_is_late(d, now)
+        apology = Apology.objects.create(
+            dossier=d, reason=reason.strip(), original_appointment_at=d.appointment_at,
+            new_appointment_at=new_appointment_at, issued_by=actor, issued_at=now, is_late=late,
+            proposed_by=proposal.proposed_by if proposal else None)
+        form_numbers.issue_form_number(apology)
         Dossier.objects.filter(pk=d.pk).update(appointment_at=new_appointment_at, version=F("version") + 1)
         d.refresh_from_db()
-        event = _record(d, action="apologise", actor=actor, from_state=d.state, at=now, note=reason.strip())
+        note = reason.strip() + (" " + _("(lập muộn, sau thời hạn luật định)") if late else "")
+        event = _record(d, action="apologise", actor=actor, from_state=d.state, at=now, note=note)
         notifications.enqueue(d, "apologise", event=event)
         dossier_id, state = d.pk, d.state
         transaction.on_commit(lambda: dossier_changed.send(
@@ -581,28 +692,118 @@ def dossier_recompute_due(*, dossier: Dossier, calendar=None) -> bool:
 
 
 # ---------------------------------------------------------------- attachments
-def attachment_add(*, dossier: Dossier, actor, uploaded, document: DossierDocument | None = None,
-                   purpose: str = "application") -> Attachment:
-    """Store a checked file in private storage, linked to a checklist line."""
+@dataclass(frozen=True)
+class Upload:
+    """A file brought with an action: an uploaded file (name, size, read/seek/chunks) and, at creation, the id
+    of the procedure's required document it supports."""
+
+    file: object
+    document_id: int | None = None
+
+
+_saved_files: ContextVar[list | None] = ContextVar("onecua_saved_files", default=None)
+
+
+@contextmanager
+def _files_kept_only_on_commit():
+    """Files written to storage inside the block are deleted again when the block fails: the database rows that
+    named them are rolled back with it, and a file no row names is an orphan. Nested blocks share the outer
+    journal (the outer transaction decides)."""
+    if _saved_files.get() is not None:
+        yield
+        return
+    token = _saved_files.set([])
+    try:
+        yield
+    except BaseException:
+        for storage, name in _saved_files.get():
+            storage.delete(name)
+        raise
+    finally:
+        _saved_files.reset(token)
+
+
+def _check_uploads(uploads: Sequence[Upload], *, already: int) -> list:
+    """Check every file before anything is written (InvalidInput naming the first refused file)."""
     from .uploads import check_upload
 
+    checked = [check_upload(upload.file) for upload in uploads]
+    limit = settings.ONECUA["MAX_FILES_PER_DOSSIER"]
+    if already + len(uploads) > limit:
+        raise InvalidInput(_("Hồ sơ đã có quá nhiều tệp (tối đa %(n)s).") % {"n": limit})
+    return checked
+
+
+def _store_uploads(dossier: Dossier, *, actor, uploads: Sequence[Upload], checked: list, event, purpose: str,
+                   lines: dict | None = None) -> list[Attachment]:
+    stored = []
+    for upload, check in zip(uploads, checked, strict=True):
+        document = (lines or {}).get(upload.document_id)
+        stored.append(_store_attachment(dossier, actor=actor, uploaded=upload.file, checked=check,
+                                        document=document, purpose=purpose, event=event))
+    return stored
+
+
+def _store_attachment(dossier: Dossier, *, actor, uploaded, checked, document, purpose: str,
+                      event=None) -> Attachment:
+    attachment = Attachment(
+        dossier=dossier, document=document, purpose=purpose, event=event,
+        original_name=(getattr(uploaded, "name", "") or "tep")[-255:],
+        content_type=checked.content_type, size=checked.size, sha256=checked.sha256,
+        uploaded_by=None if actor is APPLICANT else actor,
+    )
+    attachment.file.save(f"upload{checked.extension}", uploaded, save=False)
+    journal = _saved_files.get()
+    if journal is not None:
+        journal.append((attachment.file.storage, attachment.file.name))
+    attachment.save()
+    if document is not None and not document.provided:
+        document.provided = True
+        document.save(update_fields=["provided"])
+    return attachment
+
+
+def attachment_add(*, dossier: Dossier, actor, uploaded, document: DossierDocument | None = None,
+                   purpose: str = "application") -> Attachment:
+    """Store a checked file in private storage, linked to a checklist line (a scan added to a dossier later)."""
     if actor is not APPLICANT and not permissions.allowed(user=actor, action="answer_supplement", dossier=dossier):
         permissions.check(user=actor, action="upload", dossier=dossier)
-    checked = check_upload(uploaded)
-    if dossier.attachments.count() >= settings.ONECUA["MAX_FILES_PER_DOSSIER"]:
-        raise InvalidInput(_("Hồ sơ đã có quá nhiều tệp (tối đa %(n)s).") % {"n": settings.ONECUA["MAX_FILES_PER_DOSSIER"]})
     if document is not None and document.dossier_id != dossier.pk:
         raise InvalidInput(_("Giấy tờ không thuộc hồ sơ này."))
-    with transaction.atomic():
-        attachment = Attachment(
-            dossier=dossier, document=document, purpose=purpose,
-            original_name=(getattr(uploaded, "name", "") or "tep")[-255:],
-            content_type=checked.content_type, size=checked.size, sha256=checked.sha256,
-            uploaded_by=None if actor is APPLICANT else actor,
-        )
-        attachment.file.save(f"upload{checked.extension}", uploaded, save=False)
-        attachment.save()
-        if document is not None and not document.provided:
-            document.provided = True
-            document.save(update_fields=["provided"])
-    return attachment
+    (checked,) = _check_uploads([Upload(uploaded)], already=dossier.attachments.count())
+    with _files_kept_only_on_commit(), transaction.atomic():
+        return _store_attachment(dossier, actor=actor, uploaded=uploaded, checked=checked, document=document,
+                                 purpose=purpose)
+
+
+# ---------------------------------------------------------------- use cases: one service, one transaction
+@transaction.atomic(durable=True)
+def _in_one_transaction(work: Callable[[], Dossier]) -> Dossier:
+    return work()
+
+
+def dossier_intake_at_desk(*, procedure: Procedure, receiving_agency: Agency, channel: int,
+                           applicant: ApplicantData, actor, request_text: str = "",
+                           provided_required_document_ids: Iterable[int] = (), set_count: int = 1,
+                           uploads: Sequence[Upload] = (), receive: bool = False) -> Dossier:
+    """A walk-in dossier entered at the desk with its scans, in one transaction: a refused file or a refused
+    reception leaves no dossier and no file. With `receive`, a complete dossier is also received at once
+    (form 01 can be printed)."""
+    def work() -> Dossier:
+        dossier = dossier_create(
+            procedure=procedure, receiving_agency=receiving_agency, channel=channel, applicant=applicant,
+            actor=actor, request_text=request_text, provided_required_document_ids=provided_required_document_ids,
+            set_count=set_count, uploads=uploads)
+        return dossier_receive(dossier=dossier, actor=actor) if receive else dossier
+
+    with _files_kept_only_on_commit():
+        return _in_one_transaction(work)
+
+
+def dossier_submit_online(*, procedure: Procedure, receiving_agency: Agency, applicant: ApplicantData,
+                          uploads: Sequence[Upload], request_text: str = "", applicant_user=None) -> Dossier:
+    """The applicant's online submission with its files, in one transaction."""
+    with _files_kept_only_on_commit():
+        return _in_one_transaction(lambda: dossier_create(
+            procedure=procedure, receiving_agency=receiving_agency, channel=Channel.ONLINE, applicant=applicant,
+            actor=APPLICANT, request_text=request_text, uploads=uploads, applicant_user=applicant_user))

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -24,6 +25,7 @@ from .models import OPEN_STATES, Apology, Dossier, State
 from .selectors import (
     QUEUE_BY_KEY,
     citizen_forms,
+    dossier_attachment_groups,
     dossier_events,
     dossier_for_staff,
     queue_dossiers,
@@ -79,6 +81,7 @@ def intake(request, agency_id: int):
     form = IntakeForm(request.POST or None, request.FILES or None, agency=agency,
                       initial={"procedure": request.GET.get("procedure")})
     procedure = None
+    status = 200
     if form.is_bound and form.is_valid():
         procedure = form.cleaned_data["procedure"]
         ticked = {int(x) for x in request.POST.getlist("provided") if x.isdigit()}
@@ -87,18 +90,22 @@ def intake(request, agency_id: int):
             name=data["applicant_name"], id_number=data["applicant_id_number"], phone=data["applicant_phone"],
             email=data["applicant_email"], address=data["applicant_address"],
             is_organisation=data["applicant_is_organisation"])
+        uploads = [services.Upload(request.FILES[f"file_{doc.pk}"], doc.pk) for doc in procedure.documents.all()
+                   if request.FILES.get(f"file_{doc.pk}")]
+        receive = "receive_now" in request.POST
         try:
-            dossier = services.dossier_create(
+            dossier = services.dossier_intake_at_desk(
                 procedure=procedure, receiving_agency=agency, channel=data["channel"], applicant=applicant,
                 actor=request.user, request_text=data["request_text"], provided_required_document_ids=ticked,
-                set_count=data["set_count"])
-            for line in dossier.documents.all():
-                upload = request.FILES.get(f"file_{line.required_document_id}")
-                if upload:
-                    services.attachment_add(dossier=dossier, actor=request.user, uploaded=upload, document=line)
+                set_count=data["set_count"], uploads=uploads, receive=receive)
         except DossierError as exc:
             messages.error(request, exc.message)
+            status = 400
         else:
+            if receive:
+                messages.success(request, _("Đã tạo và tiếp nhận hồ sơ %(code)s. In giấy tiếp nhận (mẫu 01).")
+                                 % {"code": dossier.code})
+                return redirect(f"{reverse('dossiers:detail', args=[dossier.pk])}?in=01")
             messages.success(request, _("Đã tạo hồ sơ %(code)s. Hãy tiếp nhận, yêu cầu bổ sung hoặc từ chối.")
                              % {"code": dossier.code})
             return redirect("dossiers:detail", pk=dossier.pk)
@@ -110,7 +117,7 @@ def intake(request, agency_id: int):
     ticked = set(request.POST.getlist("provided"))
     return render(request, "dossiers/workspace/intake.html",
                   {"form": form, "agency": agency, "procedure": procedure, "documents": documents,
-                   "ticked": ticked}, status=400 if form.is_bound and not form.is_valid() else 200)
+                   "ticked": ticked}, status=400 if form.is_bound and not form.is_valid() else status)
 
 
 # ---------------------------------------------------------------- actions on one dossier
@@ -137,8 +144,10 @@ ACTIONS: dict[str, Action] = {
     "propose": Action("Đề xuất kết quả", ProposeForm, "propose", "propose"),
     "approve": Action("Phê duyệt", NoteForm, "approve", "approve"),
     "decline": Action("Không phê duyệt (trả lời bằng văn bản)", ReasonForm, "decline", "decline", danger=True),
-    "apologise": Action("Xin lỗi và hẹn lại (mẫu 04)", ApologyForm, None, "apologise", "04"),
-    "stop": Action("Dừng giải quyết", ReasonForm, "stop", "stop", danger=True),
+    "propose_apology": Action("Đề xuất xin lỗi và hẹn lại (mẫu 04)", ApologyForm, None, "propose_apology"),
+    "apologise": Action("Lập phiếu xin lỗi và hẹn lại (mẫu 04)", ApologyForm, None, "apologise", "04"),
+    "propose_stop": Action("Đề xuất dừng giải quyết", ReasonForm, None, "propose_stop"),
+    "stop": Action("Quyết định dừng giải quyết", ReasonForm, "stop", "stop", danger=True),
     "withdraw": Action("Công dân rút hồ sơ (mẫu 05)", ReasonForm, "withdraw", "withdraw", "05", danger=True),
     "return_result": Action("Trả kết quả", ReturnForm, "return_result", "return_result"),
 }
@@ -154,8 +163,10 @@ def _possible(name: str, dossier: Dossier) -> bool:
     action = ACTIONS[name]
     if name == "answer_supplement":
         return dossier.state == State.SUPPLEMENT_REQUESTED
-    if name == "apologise":
+    if name in ("apologise", "propose_apology"):
         return dossier.state in OPEN_STATES and not Apology.objects.filter(dossier=dossier).exists()
+    if name == "propose_stop":
+        return can_proceed(dossier.stop)
     return can_proceed(getattr(dossier, action.transition))
 
 
@@ -169,6 +180,12 @@ def _make_form(name: str, dossier: Dossier, data=None):
     cls = ACTIONS[name].form
     if cls is AssignForm:
         return cls(data, agency_id=dossier.handling_agency_id, prefix=name)
+    if name == "stop" and data is None and (proposal := services.stop_proposal(dossier)) is not None:
+        return cls(prefix=name, initial={"reason": proposal.note})  # the officer's reasons, for the leader
+    if name == "apologise" and data is None and (offer := services.pending_apology_proposal(dossier)):
+        local = offer.new_appointment_at.astimezone(TZ)
+        return cls(prefix=name, initial={"reason": offer.reason, "new_date": local.date(),
+                                         "new_time": local.strftime("%H:%M")})
     return cls(data, prefix=name)
 
 
@@ -196,9 +213,12 @@ def _perform(name: str, dossier: Dossier, user, data: dict, version: int | None)
         return services.dossier_approve(note=data["note"], **common)
     if name == "decline":
         return services.dossier_decline(reason=data["reason"], **common)
-    if name == "apologise":
+    if name in ("apologise", "propose_apology"):
         new_at = datetime.combine(data["new_date"], data["new_time"], tzinfo=TZ)
-        return services.dossier_apologise(reason=data["reason"], new_appointment_at=new_at, **common)
+        service = services.dossier_apologise if name == "apologise" else services.dossier_propose_apology
+        return service(reason=data["reason"], new_appointment_at=new_at, **common)
+    if name == "propose_stop":
+        return services.dossier_propose_stop(reason=data["reason"], **common)
     if name == "stop":
         return services.dossier_stop(reason=data["reason"], **common)
     if name == "withdraw":
@@ -215,6 +235,8 @@ def render_detail(request, dossier: Dossier, *, bound: dict | None = None, statu
         "dossier": dossier,
         "documents": dossier.documents.prefetch_related("attachments"),
         "events": dossier_events(dossier=dossier),
+        "attachment_groups": dossier_attachment_groups(dossier=dossier),
+        "print_now": request.GET.get("in") if request.GET.get("in") in dict(printable_forms(dossier)) else None,
         "actions": [(name, ACTIONS[name], forms[name]) for name in names],
         "printable": printable_forms(dossier),
         "now": timezone.now(),

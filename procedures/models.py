@@ -254,10 +254,24 @@ class Procedure(models.Model):
             amount = self.deadline_amount.normalize() if self.deadline_amount is not None else 0
             text = f"{number_format(amount)} {DeadlineUnit(self.deadline_unit).label}"
         if self.cutoff_time:
-            text += " " + str(_("(tiếp nhận sau %(time)s tính từ ngày làm việc tiếp theo)")) % {
-                "time": self.cutoff_time.strftime("%H:%M")
-            }
+            # The rule (worktime.clock_start): received BEFORE the cut-off, the clock starts that day; AT or after
+            # it (11:30:00 sharp included), the next working day. "Before" / "from ... on" leave no doubt about
+            # the cut-off minute itself, where "until" or "after" would.
+            if self.deadline_unit == DeadlineUnit.SAME_DAY:
+                note = _("(hồ sơ tiếp nhận trước %(time)s được giải quyết trong ngày; "
+                         "tiếp nhận từ %(time)s trở đi được tính từ ngày làm việc tiếp theo)")
+            else:
+                note = _("(hồ sơ tiếp nhận trước %(time)s được tính từ lúc tiếp nhận; "
+                         "tiếp nhận từ %(time)s trở đi được tính từ ngày làm việc tiếp theo)")
+            text += " " + str(note) % {"time": _cutoff_text(self.cutoff_time)}
         return text
+
+
+def _cutoff_text(value: time) -> str:
+    """'11 giờ 30', '15 giờ' (in English '11:30', '15:00')."""
+    if value.minute:
+        return str(_("%(hour)d giờ %(minute)02d")) % {"hour": value.hour, "minute": value.minute}
+    return str(_("%(hour)d giờ")) % {"hour": value.hour}
 
 
 class DocumentCopyKind(models.TextChoices):

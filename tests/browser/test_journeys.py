@@ -6,6 +6,7 @@ import pytest
 
 from dossiers import services
 from dossiers.models import Dossier, State
+from tests.browser.conftest import ARTIFACTS
 from tests.factories import (
     AgencyFactory,
     MembershipFactory,
@@ -79,14 +80,22 @@ def test_citizen_finds_submits_tracks_answers_supplement_and_reads_appointment(p
                                        to_agency=desk)
     services.dossier_request_supplement(dossier=dossier, actor=staff["officer"], items=["Bản sao sổ hộ khẩu"])
 
-    page.goto(f"{base}/tra-cuu/")
-    page.get_by_label("Mã hồ sơ").fill(code)
+    # The link of form 01's QR code and of the SMS carries the code only: filled in, no error shown yet.
+    page.goto(f"{base}/tra-cuu/?ma={code}")
+    assert page.get_by_label("Mã hồ sơ").input_value() == code
+    assert page.locator("[role=alert]").count() == 0
     page.get_by_label("Số điện thoại hoặc số định danh đã khai khi nộp").fill("0903123456")
     page.get_by_role("button", name="Tra cứu").click()
+    assert page.url == f"{base}/tra-cuu/{code}/"  # sent by POST: the phone is in no address
     assert "Bản sao sổ hộ khẩu" in page.content()
     page.shot("05-tracking-supplement")
     page.get_by_role("link", name="Bổ sung hồ sơ").click()
-    page.locator("#files").set_input_files(str(files[0]))
+    answer = []
+    for name in ("xac-nhan-cu-tru.pdf", "so-ho-khau.pdf"):
+        path = tmp_path / name
+        path.write_bytes(PDF)
+        answer.append(str(path))
+    page.locator("#files").set_input_files(answer)  # two files in one answer
     page.get_by_role("button", name="Gửi hồ sơ bổ sung").click()
     appointment = page.locator("#appointment").inner_text()
     page.shot("06-after-supplement")
@@ -94,6 +103,22 @@ def test_citizen_finds_submits_tracks_answers_supplement_and_reads_appointment(p
     assert dossier.state == State.PROCESSING
     assert appointment.startswith(f"{dossier.appointment_at.astimezone().strftime('%H')} giờ")
     assert dossier.appointment_at.astimezone().strftime("%d/%m/%Y") in appointment
+    # The desk sees both supplement files, grouped under the answer with its time, and opens one.
+    staff_page = page.context.browser.new_context(locale="vi-VN").new_page()
+    login(staff_page, base, "clerk.longan")
+    staff_page.goto(f"{base}/can-bo/ho-so/{dossier.pk}/")
+    files_section = staff_page.locator("#attachments")
+    assert files_section.get_by_role("heading", name="Hồ sơ bổ sung").count() == 1
+    links = files_section.get_by_role("link")
+    names = links.all_inner_texts()
+    assert {"xac-nhan-cu-tru.pdf", "so-ho-khau.pdf"} <= set(names)
+    staff_page.screenshot(path=str(ARTIFACTS / "citizen-journey-staff-sees-supplement.png"), full_page=True)
+    href = files_section.get_by_role("link", name="so-ho-khau.pdf").get_attribute("href")
+    opened = staff_page.request.get(f"{base}{href}")
+    assert opened.status == 200 and opened.body().startswith(b"%PDF")
+    # The event row of the answer links the same files.
+    assert staff_page.locator("#events").get_by_role("link", name="so-ho-khau.pdf").count() == 1
+    staff_page.context.close()
 
 
 def test_staff_handle_a_walk_in_dossier_from_intake_to_return(page, live_server, commune, tmp_path):
@@ -111,8 +136,20 @@ def test_staff_handle_a_walk_in_dossier_from_intake_to_return(page, live_server,
     page.get_by_label("Số điện thoại").fill("0912345678")
     for box in page.locator("input[name=provided]").all():
         box.check()
+    # A program renamed .pdf is refused with the reason; nothing is created; what was typed stays.
+    renamed = tmp_path / "giay-to-tuy-than.pdf"
+    renamed.write_bytes(b"MZ\x90\x00\x03" + b"\x00" * 200)
     page.locator("input[type=file]").first.set_input_files(str(scan))
-    page.get_by_role("button", name="Tạo hồ sơ").click()
+    page.locator("input[type=file]").nth(1).set_input_files(str(renamed))
+    page.get_by_role("button", name="Chỉ tạo hồ sơ").click()
+    page.shot("00-refused-scan")
+    assert "giay-to-tuy-than.pdf" in page.get_by_role("alert").first.inner_text()
+    assert not Dossier.objects.exists()
+    assert page.get_by_label("Họ tên người nộp / tên tổ chức").input_value() == "Lê Văn Tâm"
+    assert page.get_by_label("Số điện thoại").input_value() == "0912345678"
+    assert page.locator("input[name=provided]:checked").count() == 2
+    page.locator("input[type=file]").first.set_input_files(str(scan))
+    page.get_by_role("button", name="Chỉ tạo hồ sơ").click()
     page.get_by_text("Tiếp nhận và in giấy hẹn (mẫu 01)").first.click()
     page.get_by_role("button", name="Tiếp nhận và in giấy hẹn (mẫu 01)").click()
     page.shot("01-received")
@@ -146,3 +183,4 @@ def test_staff_handle_a_walk_in_dossier_from_intake_to_return(page, live_server,
     assert dossier.timeliness in ("early", "on_time")
     label = page.locator("#timeliness").inner_text()
     assert label in ("Trước hạn", "Đúng hạn")
+

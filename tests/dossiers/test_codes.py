@@ -100,7 +100,7 @@ def test_a_stale_copy_cannot_apologise(world):
     with at(T_ACT), pytest.raises(ConcurrentChange):
         services.dossier_apologise(
             dossier=stale,
-            actor=world.user("officer@dept"),
+            actor=world.user("leader@dept"),
             reason="Chậm",
             new_appointment_at=vn(2025, 3, 20, 10, 0),
         )

@@ -4,9 +4,10 @@ from datetime import time, timedelta
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from dossiers import services
-from dossiers.errors import InvalidInput, TransitionRefused
+from dossiers.errors import ActionForbidden, InvalidInput, TransitionRefused
 from dossiers.models import ClockPause, PauseKind, State
 from procedures import worktime
 from procedures.calendars import build_calendar
@@ -277,7 +278,7 @@ def test_stopping_a_paused_dossier_ends_its_pause(world):
     dossier = world.awaiting_payment()
     with at(vn(2025, 3, 12, 9, 0)):
         dossier = services.dossier_stop(
-            dossier=dossier, actor=world.user("officer@dept"), reason="Không nộp lệ phí"
+            dossier=dossier, actor=world.user("leader@dept"), reason="Không nộp lệ phí"
         )
     assert dossier.state == State.STOPPED and dossier.national_status_code == 8
     assert ClockPause.objects.get(dossier=dossier).ended_at == vn(2025, 3, 12, 9, 0)
@@ -320,7 +321,7 @@ def late_risk(world):
 NEW_APPOINTMENT = vn(2025, 3, 17, 10, 0)
 
 
-def apologise(world, dossier, moment, new=NEW_APPOINTMENT, actor="officer@dept"):
+def apologise(world, dossier, moment, new=NEW_APPOINTMENT, actor="leader@dept"):
     with at(moment):
         return services.dossier_apologise(
             dossier=dossier, actor=world.user(actor), reason="Chờ ý kiến liên ngành", new_appointment_at=new
@@ -333,6 +334,7 @@ def test_an_apology_sets_the_new_appointment_once(world, late_risk):
     assert dossier.due_at == vn(2025, 3, 13, 10, 0)
     assert dossier.state == State.PROCESSING and dossier.version == late_risk.version + 1
     assert dossier.apology.original_appointment_at == vn(2025, 3, 13, 10, 0)
+    assert not dossier.apology.is_late
     event = last_event(dossier)
     assert (event.action, event.from_state, event.to_state, event.note) == (
         "apologise",
@@ -343,28 +345,51 @@ def test_an_apology_sets_the_new_appointment_once(world, late_risk):
 
     before = snapshot(dossier)
     with pytest.raises(TransitionRefused, match="chỉ được hẹn lại một lần"):
-        apologise(world, dossier, vn(2025, 3, 11, 11, 0), new=vn(2025, 3, 18, 10, 0), actor="leader@dept")
+        apologise(world, dossier, vn(2025, 3, 11, 11, 0), new=vn(2025, 3, 18, 10, 0))
     assert snapshot(dossier) == before
 
 
-def test_an_apology_needs_one_working_day_before_the_due_time(world, late_risk):
-    before = snapshot(late_risk)
-    with pytest.raises(TransitionRefused) as exc:
-        apologise(world, late_risk, vn(2025, 3, 12, 10, 1))
-    assert exc.value.message == (
-        "Đã quá thời điểm lập phiếu xin lỗi: phải lập chậm nhất 1 ngày làm việc trước hạn giải quyết "
-        "(10:00 13/03/2025)."
-    )
-    assert snapshot(late_risk) == before
-
-    # Exactly one working day before is still in time.
-    dossier = apologise(world, late_risk, vn(2025, 3, 12, 10, 0))
-    assert dossier.appointment_at == vn(2025, 3, 17, 10, 0)
+def test_an_apology_within_one_working_day_of_the_due_time_is_issued_and_marked_late(world, late_risk):
+    # Exactly one working day before the due time (Thu 13 Mar 10:00) is still in time …
+    in_time = apologise(world, world.processing(received_at=vn(2025, 3, 10, 10, 0)), vn(2025, 3, 12, 10, 0))
+    assert not in_time.apology.is_late
+    # … one minute later it is late, but still issued: the applicant gets the apology and the new appointment.
+    dossier = apologise(world, late_risk, vn(2025, 3, 12, 10, 1))
+    assert dossier.appointment_at == vn(2025, 3, 17, 10, 0) and dossier.apology.is_late
+    assert "lập muộn" in last_event(dossier).note
 
 
-def test_an_apology_after_the_due_time_is_refused(world, late_risk):
-    with pytest.raises(TransitionRefused, match="Đã quá thời điểm lập phiếu xin lỗi"):
-        apologise(world, late_risk, vn(2025, 3, 14, 8, 0))
+def test_a_dossier_already_late_can_still_get_its_apology_once(world, late_risk, client):
+    dossier = apologise(world, late_risk, vn(2025, 3, 14, 8, 0))  # after the due time
+    assert dossier.apology.is_late and dossier.appointment_at == NEW_APPOINTMENT
+    client.force_login(world.user("leader@dept"))
+    body = client.get(reverse("dossiers:detail", args=[dossier.pk])).content.decode()
+    assert "lập muộn, sau thời hạn luật định" in body
+    with pytest.raises(TransitionRefused, match="chỉ được hẹn lại một lần"):
+        apologise(world, dossier, vn(2025, 3, 14, 9, 0), new=vn(2025, 3, 20, 10, 0))
+
+
+def test_the_officer_proposes_the_apology_and_the_leader_issues_it(world, late_risk, client):
+    officer = world.user("officer@dept")
+    with at(vn(2025, 3, 11, 10, 0)), pytest.raises(ActionForbidden):
+        services.dossier_apologise(dossier=late_risk, actor=officer, reason="Chờ ý kiến liên ngành",
+                                   new_appointment_at=NEW_APPOINTMENT)
+    with at(vn(2025, 3, 11, 10, 0)):
+        proposed = services.dossier_propose_apology(dossier=late_risk, actor=officer,
+                                                    reason="Chờ ý kiến liên ngành", new_appointment_at=NEW_APPOINTMENT)
+    assert not hasattr(fresh(proposed), "apology")  # nothing issued, nothing told to the applicant yet
+    assert proposed.appointment_at == late_risk.appointment_at
+    assert last_event(proposed).action == "propose_apology"
+    client.force_login(world.user("leader@dept"))
+    body = client.get(reverse("dossiers:detail", args=[proposed.pk])).content.decode()
+    action = reverse("dossiers:action", args=[proposed.pk, "apologise"])
+    form = body.split(f'action="{action}"', 1)[1].split("</form>", 1)[0]
+    assert "Chờ ý kiến liên ngành</textarea>" in form and 'value="17/03/2025"' in form
+    with at(vn(2025, 3, 11, 14, 0)):
+        issued = services.dossier_apologise(dossier=proposed, actor=world.user("leader@dept"),
+                                            reason="Chờ ý kiến liên ngành", new_appointment_at=NEW_APPOINTMENT)
+    assert issued.appointment_at == NEW_APPOINTMENT
+    assert (issued.apology.issued_by, issued.apology.proposed_by) == (world.user("leader@dept"), officer)
 
 
 def test_the_new_appointment_must_be_later(world, late_risk):

@@ -98,7 +98,7 @@ def test_supplement_request_lists_every_item(world, run, mailoutbox):
 def test_apology_gives_the_new_appointment(world, run, mailoutbox):
     dossier = world.processing(received_at=vn(2025, 3, 10, 10, 0))
     Dossier.objects.filter(pk=dossier.pk).update(applicant_email=EMAIL)
-    run(vn(2025, 3, 11, 9, 0), services.dossier_apologise, dossier=fresh(dossier), actor=world.user("officer@dept"),
+    run(vn(2025, 3, 11, 9, 0), services.dossier_apologise, dossier=fresh(dossier), actor=world.user("leader@dept"),
         reason="Chờ ý kiến liên ngành", new_appointment_at=vn(2025, 3, 17, 10, 0))
     assert len(mailoutbox) == 1
     assert "Thời gian hẹn trả kết quả mới: 10 giờ 00 phút, ngày 17/03/2025." in mailoutbox[0].body
@@ -114,7 +114,7 @@ def test_apology_gives_the_new_appointment(world, run, mailoutbox):
         ("submitted", services.dossier_refuse, {"actor": "clerk@desk", "reason": "Không thuộc thẩm quyền"},
          "không được tiếp nhận", "Lý do: Không thuộc thẩm quyền"),
         ("received", services.dossier_withdraw, {"actor": "clerk@desk"}, "đã được rút", "theo đề nghị"),
-        ("processing", services.dossier_stop, {"actor": "officer@dept", "reason": "Không đủ điều kiện"},
+        ("processing", services.dossier_stop, {"actor": "leader@dept", "reason": "Không đủ điều kiện"},
          "bị dừng giải quyết", "Lý do: Không đủ điều kiện"),
     ],
 )

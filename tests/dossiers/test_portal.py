@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 
 from dossiers import services
@@ -93,24 +94,64 @@ def test_a_tampered_or_expired_review_is_refused_without_a_500(client, world):
 
 def test_track_wrong_phone_answers_exactly_like_a_missing_code(client, world):
     dossier = world.submitted()
-    wrong_phone = client.get(reverse("portal:track"), {"ma": dossier.code, "sdt": "0999999999"})
-    no_such = client.get(reverse("portal:track"), {"ma": "H61.22.10-250310-9999", "sdt": "0999999999"})
+    wrong_phone = client.post(reverse("portal:track"), {"ma": dossier.code, "sdt": "0999999999"})
+    no_such = client.post(reverse("portal:track"), {"ma": "H61.22.10-250310-9999", "sdt": "0999999999"})
     assert wrong_phone.status_code == no_such.status_code == 404
     def strip(response):
         body = response.content.decode().replace(dossier.code, "X").replace("H61.22.10-250310-9999", "X")
         return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", body)
 
     assert strip(wrong_phone) == strip(no_such)
-    ok = client.get(reverse("portal:track"), {"ma": dossier.code, "sdt": "0912000111"})
-    assert ok.status_code == 302
+    ok = client.post(reverse("portal:track"), {"ma": dossier.code, "sdt": "0912000111"})
+    assert ok.status_code == 302 and ok["Location"] == reverse("portal:dossier", args=[dossier.code])
 
 
 def test_tracking_is_rate_limited_per_client(client, world, settings):
     settings.ONECUA = {**settings.ONECUA, "TRACK_LOOKUPS_PER_10_MIN": 3}
     for _ in range(3):
-        assert client.get(reverse("portal:track"), {"ma": "X", "sdt": "0900000000"}).status_code == 404
-    limited = client.get(reverse("portal:track"), {"ma": "X", "sdt": "0900000000"})
+        assert client.post(reverse("portal:track"), {"ma": "X", "sdt": "0900000000"}).status_code == 404
+    limited = client.post(reverse("portal:track"), {"ma": "X", "sdt": "0900000000"})
     assert limited.status_code == 429 and "quá nhiều lần" in limited.content.decode()
+
+
+def test_a_link_with_only_the_code_prefills_it_and_shows_no_error(client, world):
+    """The QR code of form 01 and the SMS/e-mail links carry ?ma=<code> only: no error before submitting."""
+    dossier = world.received()
+    response = client.get(reverse("portal:track"), {"ma": dossier.code})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert f'value="{dossier.code}"' in body
+    assert "Vui lòng nhập" not in body and "has-error" not in body and 'role="alert"' not in body
+    assert client.get(reverse("portal:dossier", args=[dossier.code])).status_code == 404
+
+
+def test_the_tracking_form_sends_the_phone_by_post_with_a_csrf_token(world):
+    client = Client(enforce_csrf_checks=True)
+    dossier = world.received()
+    page = client.get(reverse("portal:track"), {"ma": dossier.code}).content.decode()
+    form = next(f for f in re.findall(r"<form[^>]*>.*?</form>", page, re.S) if 'name="sdt"' in f)
+    assert 'method="post"' in form.split(">", 1)[0]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    pair = {"ma": dossier.code, "sdt": "0912000111"}
+    assert client.post(reverse("portal:track"), pair).status_code == 403
+    ok = client.post(reverse("portal:track"), {**pair, "csrfmiddlewaretoken": token})
+    assert ok.status_code == 302 and ok["Location"] == reverse("portal:dossier", args=[dossier.code])
+    assert "0912000111" not in ok["Location"]
+    assert client.get(ok["Location"]).status_code == 200
+
+
+def test_a_phone_in_the_query_string_is_not_used_to_look_up(client, world):
+    dossier = world.received()
+    response = client.get(reverse("portal:track"), {"ma": dossier.code, "sdt": "0912000111"}, follow=True)
+    assert response.redirect_chain == [(f"{reverse('portal:track')}?ma={dossier.code}", 302)]
+    assert response.status_code == 200
+    assert "0912000111" not in response.content.decode() and "Vui lòng nhập" not in response.content.decode()
+    assert client.get(reverse("portal:dossier", args=[dossier.code])).status_code == 404
+
+
+def test_an_incomplete_submission_is_explained(client, world):
+    response = client.post(reverse("portal:track"), {"ma": "H61.22.10-250310-0001", "sdt": ""})
+    assert "Vui lòng nhập số điện thoại hoặc số định danh." in response.content.decode()
 
 
 def test_citizen_tracks_answers_supplement_and_reads_the_appointment(client, world):
@@ -120,7 +161,7 @@ def test_citizen_tracks_answers_supplement_and_reads_the_appointment(client, wor
         services.dossier_forward(dossier=dossier, actor=world.user("clerk@desk"), to_agency=world.desk)
     with at(T_ACT):
         services.dossier_request_supplement(dossier=fresh(dossier), actor=officer, items=["Bản sao sổ hộ khẩu"])
-    client.get(reverse("portal:track"), {"ma": dossier.code, "sdt": "079203001234"})  # by ID number
+    client.post(reverse("portal:track"), {"ma": dossier.code, "sdt": "079203001234"})  # by ID number
     page = client.get(reverse("portal:dossier", args=[dossier.code]))
     body = page.content.decode()
     assert "Bản sao sổ hộ khẩu" in body and "Bổ sung hồ sơ" in body
@@ -138,7 +179,7 @@ def test_citizen_tracks_answers_supplement_and_reads_the_appointment(client, wor
 
 def test_answering_without_files_is_explained(client, world):
     dossier = world.desk_supplement()
-    client.get(reverse("portal:track"), {"ma": dossier.code, "sdt": "0912000111"})
+    client.post(reverse("portal:track"), {"ma": dossier.code, "sdt": "0912000111"})
     response = client.post(reverse("portal:answer", args=[dossier.code]), {"note": "xin bổ sung"})
     assert response.status_code == 400 and "ít nhất một tệp" in response.content.decode()
     assert fresh(dossier).state == State.SUPPLEMENT_REQUESTED
@@ -147,7 +188,7 @@ def test_answering_without_files_is_explained(client, world):
 def test_too_many_files_in_one_supplement_are_refused_with_the_limit(client, world, settings):
     settings.ONECUA = {**settings.ONECUA, "MAX_FILES_PER_SUPPLEMENT": 2}
     dossier = world.desk_supplement()
-    client.get(reverse("portal:track"), {"ma": dossier.code, "sdt": "0912000111"})
+    client.post(reverse("portal:track"), {"ma": dossier.code, "sdt": "0912000111"})
     files = [upload(f"trang-{i}.pdf", PDF_BYTES) for i in range(3)]
     response = client.post(reverse("portal:answer", args=[dossier.code]), {"note": "ba trang", "files": files})
     assert response.status_code == 400
@@ -157,7 +198,7 @@ def test_too_many_files_in_one_supplement_are_refused_with_the_limit(client, wor
 
 def test_withdraw_needs_confirmation_then_issues_form_05(client, world):
     dossier = world.received()
-    client.get(reverse("portal:track"), {"ma": dossier.code, "sdt": "0912000111"})
+    client.post(reverse("portal:track"), {"ma": dossier.code, "sdt": "0912000111"})
     url = reverse("portal:withdraw", args=[dossier.code])
     refused = client.post(url, {"reason": "Không cần nữa"})
     assert refused.status_code == 400 and "xác nhận" in refused.content.decode()

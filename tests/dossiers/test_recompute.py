@@ -21,7 +21,7 @@ WEDNESDAY = date(2025, 3, 12)
 @pytest.fixture
 def dossiers(world):
     """Dossiers of every kind around Wed 12 Mar 2025; the comment gives the due time before any change."""
-    clerk, officer = world.user("clerk@desk"), world.user("officer@dept")
+    clerk = world.user("clerk@desk")
     d = {}
     d["received"] = world.received(at_time=vn(2025, 3, 10, 10, 0))  # Thu 13 Mar 10:00
     d["next_week"] = world.processing(received_at=vn(2025, 3, 17, 10, 0))  # Thu 20 Mar 10:00
@@ -36,7 +36,7 @@ def dossiers(world):
     with at(vn(2025, 3, 11, 9, 0)):
         d["apologised"] = services.dossier_apologise(  # Thu 13 Mar 10:00, appointment Mon 17 Mar 10:00
             dossier=apologised,
-            actor=officer,
+            actor=world.user("leader@dept"),
             reason="Chờ liên ngành",
             new_appointment_at=vn(2025, 3, 17, 10, 0),
         )
@@ -46,7 +46,8 @@ def dossiers(world):
     d["submitted"] = world.submitted()  # no due time
     stopped = world.processing()
     with at(vn(2025, 3, 11, 8, 0)):
-        d["stopped"] = services.dossier_stop(dossier=stopped, actor=officer, reason="Không đủ điều kiện")
+        d["stopped"] = services.dossier_stop(dossier=stopped, actor=world.user("leader@dept"),
+                                             reason="Không đủ điều kiện")
     return d
 
 

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from django.urls import reverse
 
 from dossiers import services
 from dossiers.errors import ActionForbidden, InvalidInput, TransitionRefused
@@ -98,7 +99,8 @@ def _effect_decided(outcome):
         assert d.outcome == outcome
         assert d.resolved_at == T_ACT
         assert d.timeliness == "early"  # Tue 11 Mar, due Thu 13 Mar
-        assert d.handling_agency == w.desk  # the result goes back to the desk
+        assert d.handling_agency == w.desk  # the result goes back to the desk …
+        assert d.competent_agency == w.dept  # … and the department that decided stays the competent agency
         event = last_event(d)
         assert (event.from_agency, event.to_agency) == (w.dept, w.desk)
         assert event.step_timeliness == "early"
@@ -108,6 +110,7 @@ def _effect_decided(outcome):
 
 def _effect_stop(w, d):
     assert d.decision_reason == "Không đủ điều kiện" and d.finished_at == T_ACT
+    assert d.competent_agency == w.dept
 
 
 def _effect_withdraw(w, d):
@@ -123,7 +126,7 @@ def _effect_apologise(w, d):
     assert d.due_at == vn(2025, 3, 13, 9, 0)  # the legal due time does not move
     apology = d.apology
     assert apology.original_appointment_at == vn(2025, 3, 13, 9, 0)
-    assert apology.issued_by == w.user("officer@dept")
+    assert apology.issued_by == w.user("leader@dept")
 
 
 @dataclass(frozen=True)
@@ -341,13 +344,13 @@ CASES = [
         action="stop",
         setup="processing",
         act=lambda w, d, a: services.dossier_stop(dossier=d, actor=a, reason="Không đủ điều kiện"),
-        allowed="officer@dept",
-        wrong_role="clerk@dept",
-        other_agency="officer@desk",
+        allowed="leader@dept",
+        wrong_role="officer@dept",
+        other_agency="leader@desk",
         to_state=State.STOPPED,
         code=8,
         wrong_state="resolved",
-        wrong_state_actor="officer@desk",
+        wrong_state_actor="leader@desk",
         effect=_effect_stop,
     ),
     Case(
@@ -385,13 +388,13 @@ CASES = [
         act=lambda w, d, a: services.dossier_apologise(
             dossier=d, actor=a, reason="Chờ ý kiến liên ngành", new_appointment_at=vn(2025, 3, 17, 10, 0)
         ),
-        allowed="officer@dept",
-        wrong_role="clerk@dept",
-        other_agency="officer@desk",
+        allowed="leader@dept",
+        wrong_role="officer@dept",
+        other_agency="leader@desk",
         to_state=State.PROCESSING,
         code=4,
         wrong_state="resolved",
-        wrong_state_actor="officer@desk",
+        wrong_state_actor="leader@desk",
         effect=_effect_apologise,
     ),
 ]
@@ -695,7 +698,7 @@ def test_forwarding_drops_the_assignment_and_the_proposal(world):
             "phải nêu rõ lý do",
         ),
         (
-            lambda w, d: services.dossier_stop(dossier=d, actor=w.user("officer@dept"), reason=" "),
+            lambda w, d: services.dossier_stop(dossier=d, actor=w.user("leader@dept"), reason=" "),
             "lý do dừng giải quyết",
         ),
     ],
@@ -730,3 +733,66 @@ def test_national_status_codes_are_one_to_ten(world):
         codes[state] = dossier.national_status_code
     assert sorted(codes.values()) == list(range(1, 11))
     assert codes[State.SUBMITTED] == 1 and codes[State.RETURNED] == 10
+
+
+# ------------------------------------------------------------------ stopping at the agency's initiative (form 05)
+def test_the_officer_proposes_a_stop_and_only_the_leader_decides_it(world, client):
+    dossier = world.processing()
+    officer, leader = world.user("officer@dept"), world.user("leader@dept")
+    with at(T_ACT), pytest.raises(ActionForbidden, match="quyết định dừng giải quyết"):
+        services.dossier_stop(dossier=dossier, actor=officer, reason="Không đủ điều kiện")
+    assert fresh(dossier).state == State.PROCESSING
+    with at(T_ACT):
+        proposed = services.dossier_propose_stop(dossier=fresh(dossier), actor=officer,
+                                                 reason="Người nộp không đủ điều kiện theo Điều 5")
+    assert proposed.state == State.PROCESSING and proposed.version == fresh(dossier).version
+    event = last_event(dossier)
+    assert (event.action, event.actor, event.note) == ("propose_stop", officer,
+                                                       "Người nộp không đủ điều kiện theo Điều 5")
+    # The leader's page offers the decision with the officer's reasons filled in; the officer's does not.
+    client.force_login(leader)
+    body = client.get(reverse("dossiers:detail", args=[dossier.pk])).content.decode()
+    assert "Quyết định dừng giải quyết" in body and "Người nộp không đủ điều kiện theo Điều 5</textarea>" in body
+    client.force_login(officer)
+    body = client.get(reverse("dossiers:detail", args=[dossier.pk])).content.decode()
+    assert "Quyết định dừng giải quyết" not in body
+    with at(T_ACT):
+        stopped = services.dossier_stop(dossier=fresh(dossier), actor=leader, reason="Không đủ điều kiện (Điều 5)")
+    assert stopped.state == State.STOPPED and stopped.decision_reason == "Không đủ điều kiện (Điều 5)"
+    assert last_event(dossier).actor == leader
+
+
+def test_a_stop_proposal_needs_reasons_and_an_open_dossier(world):
+    officer = world.user("officer@dept")
+    dossier = world.processing()
+    with at(T_ACT), pytest.raises(InvalidInput, match="lý do đề xuất dừng"):
+        services.dossier_propose_stop(dossier=dossier, actor=officer, reason="  ")
+    with at(T_ACT):
+        stopped = services.dossier_stop(dossier=dossier, actor=world.user("leader@dept"), reason="Không đủ điều kiện")
+    before = snapshot(stopped)
+    with at(T_ACT), pytest.raises(TransitionRefused, match="Dừng giải quyết"):
+        services.dossier_propose_stop(dossier=stopped, actor=officer, reason="Không đủ điều kiện")
+    assert snapshot(stopped) == before
+
+
+def test_the_competent_agency_follows_the_hand_over_and_is_kept_after_the_decision(world, client):
+    dossier = world.received()
+    assert dossier.competent_agency == world.desk  # until the desk hands it over
+    with at(T_ACT):
+        dossier = services.dossier_forward(dossier=dossier, actor=world.user("clerk@desk"), to_agency=world.dept)
+    assert fresh(dossier).competent_agency == world.dept
+    with at(T_ACT):
+        dossier = services.dossier_forward(dossier=dossier, actor=world.user("officer@dept"),
+                                           to_agency=world.other_desk, note="Xin ý kiến phối hợp")
+        dossier = services.dossier_forward(dossier=dossier, actor=world.user("officer@other_desk"),
+                                           to_agency=world.dept, note="Trả lời phối hợp")
+    assert fresh(dossier).competent_agency == world.dept  # a consultation does not move the competence
+    with at(T_ACT):
+        dossier = services.dossier_propose(dossier=dossier, actor=world.user("officer@dept"), outcome="approved",
+                                           note="Đủ điều kiện")
+        dossier = services.dossier_approve(dossier=dossier, actor=world.user("leader@dept"))
+    dossier = fresh(dossier)
+    assert (dossier.handling_agency, dossier.competent_agency) == (world.desk, world.dept)
+    client.force_login(world.user("clerk@desk"))
+    body = client.get(reverse("dossiers:detail", args=[dossier.pk])).content.decode()
+    assert f'id="competent-agency">{world.dept.name}<' in body

@@ -258,6 +258,25 @@ def test_cutoff_1130_same_day(received, due):
     assert_same(due_at(CAL, received, 0, Unit.SAME_DAY, cutoff=time(11, 30)), due)
 
 
+def test_cutoff_1130_clock_start_at_the_cutoff_and_just_before():
+    """At 11:30:00 sharp the dossier is already "from 11:30 on": the clock starts at the next working day's
+    opening. Received before 11:30 (even 11:29:59.999999) it starts at once, the same day."""
+    cutoff = time(11, 30)
+    assert_same(clock_start(CAL, vn(2026, 3, 2, 11, 30), cutoff=cutoff), vn(2026, 3, 3, 7))
+    assert_same(clock_start(CAL, vn(2026, 3, 2, 11, 30, 0, 1), cutoff=cutoff), vn(2026, 3, 3, 7))
+    assert_same(clock_start(CAL, vn(2026, 3, 2, 11, 29, 59), cutoff=cutoff), vn(2026, 3, 2, 11, 29, 59))
+    assert_same(clock_start(CAL, vn(2026, 3, 2, 11, 29, 59, 999999), cutoff=cutoff),
+                vn(2026, 3, 2, 11, 29, 59, 999999))
+    # The same instants stored in UTC (as the database gives them back).
+    assert_same(clock_start(CAL, datetime(2026, 3, 2, 4, 30, tzinfo=UTC), cutoff=cutoff), vn(2026, 3, 3, 7))
+    assert_same(clock_start(CAL, datetime(2026, 3, 2, 4, 29, 59, tzinfo=UTC), cutoff=cutoff),
+                vn(2026, 3, 2, 11, 29, 59))
+    # On a Friday the next working day is Monday.
+    assert_same(clock_start(CAL, vn(2026, 3, 6, 11, 30), cutoff=cutoff), vn(2026, 3, 9, 7))
+    assert_same(due_at(CAL, vn(2026, 3, 6, 11, 29, 59), 0, Unit.SAME_DAY, cutoff=cutoff), vn(2026, 3, 6, 17))
+    assert_same(due_at(CAL, vn(2026, 3, 6, 11, 30), 0, Unit.SAME_DAY, cutoff=cutoff), vn(2026, 3, 9, 17))
+
+
 def test_cutoff_does_not_change_the_clock_start_without_one():
     assert_same(due_at(CAL, vn(2025, 3, 10, 15, 30), 0, Unit.SAME_DAY), vn(2025, 3, 10, 17))
 

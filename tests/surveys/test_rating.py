@@ -82,10 +82,18 @@ def test_only_the_returned_message_gets_a_link(world, committed):
     assert not Notification.objects.filter(body__contains="/danh-gia/").exists()
 
 
+def track(client, dossier):
+    """Open the tracking link (code only), then send code + phone with the page's CSRF token, as a browser does."""
+    form = client.get(reverse("portal:track"), {"ma": dossier.code}).content.decode()
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    return client.post(reverse("portal:track"), {"ma": dossier.code, "sdt": PHONE, "csrfmiddlewaretoken": csrf},
+                       follow=True)
+
+
 def test_the_tracking_page_shows_the_form_once_the_result_is_returned(world):
     client = Client(enforce_csrf_checks=True)
     dossier = world.returned()
-    tracked = client.get(reverse("portal:track"), {"ma": dossier.code, "sdt": PHONE}, follow=True)
+    tracked = track(client, dossier)
     page = tracked.content.decode()
     assert tracked.status_code == 200 and 'id="rating"' in page
     token = re.search(r'name="token" value="([^"]+)"', page).group(1)
@@ -101,10 +109,13 @@ def test_the_tracking_page_shows_the_form_once_the_result_is_returned(world):
     assert second.status_code == 409 and Rating.objects.count() == 1
 
 
-def test_the_tracking_page_offers_no_form_before_the_result_is_returned(world, client):
+def test_the_tracking_page_offers_no_form_before_the_result_is_returned(world):
+    client = Client(enforce_csrf_checks=True)
     dossier = world.resolved()
-    page = client.get(reverse("portal:track"), {"ma": dossier.code, "sdt": PHONE}, follow=True).content.decode()
-    assert 'id="rating"' not in page
+    tracked = track(client, dossier)
+    page = tracked.content.decode()
+    assert tracked.redirect_chain[-1][0] == reverse("portal:dossier", args=[dossier.code])  # the dossier's page
+    assert dossier.code in page and 'id="rating"' not in page
 
 
 def test_a_form_with_a_missing_answer_keeps_the_comment(world, client):
