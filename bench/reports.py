@@ -10,9 +10,12 @@ Run from the project root (PostgreSQL on 127.0.0.1, a database of its own, kept 
     .venv/bin/python bench/reports.py --smoke       # 20,000 rows in a database of its own, reloaded (CI)
 The data: 41 agencies (40 one-stop desks), 1,000 procedures (25 per desk), dossiers received evenly over ten
 years up to yesterday, 45 % online, 1 % refused / withdrawn / stopped each, 75 % early, 15 % on time, 10 %
-late, the last few weeks still open. The summary is built with the same rebuild the product uses
-(reports.tally.rebuild), and the II.06a figures are checked against the plain GROUP BY: they must be equal
-(exit 1 otherwise), and the summary must equal a recount (`rebuild_figures --check`).
+late, the last few weeks still open; 80 % decided by the desk that received them, 20 % (never the refused ones)
+handed over to the province, which is then their competent agency (II.06a counts per competent agency, the
+receiving desk is a filter). The summary is built with the same rebuild the product uses
+(reports.tally.rebuild), and the II.06a figures — for the whole province, and filtered by the busiest desk — are
+checked against the plain GROUP BY: they must be equal (exit 1 otherwise), and the summary must equal a recount
+(`rebuild_figures --check`).
 """
 
 from __future__ import annotations
@@ -89,7 +92,10 @@ def make_catalog():
     return province, desks, procedures
 
 
-def load(rows: int, desks, procedures) -> None:
+HANDED_OVER = 0.2  # the share of received dossiers whose competent agency is the province, not their desk
+
+
+def load(rows: int, province, desks, procedures) -> None:
     from django.db import connection
 
     from dossiers.models import Dossier
@@ -114,14 +120,18 @@ def load(rows: int, desks, procedures) -> None:
         started = time.perf_counter()
         cursor.execute(f"""
             INSERT INTO "{table}" (
-              code, procedure_id, receiving_agency_id, handling_agency_id, channel, state, version,
+              code, procedure_id, receiving_agency_id, handling_agency_id, competent_agency_id, channel, state,
+              version,
               applicant_is_organisation, applicant_name, applicant_id_number, applicant_address, applicant_phone,
               applicant_email, authorised_name, authorised_id_number, authorised_phone, request_text, set_count,
               deadline_amount, deadline_unit, submitted_at, received_at, clock_started_at, due_at, appointment_at,
               resolved_at, returned_at, finished_at, proposed_outcome, proposal_note, outcome, decision_reason,
               timeliness, supplement_count, desk_supplement_count, result_delivery, is_digitised,
               result_is_electronic, created_at, updated_at)
-            SELECT 'BENCH-' || n, procedure_id, agency_id, agency_id, channel,
+            SELECT 'BENCH-' || n, procedure_id, agency_id,
+              CASE WHEN competent_id <> agency_id AND kind = 'done' AND resolved_at > now() THEN competent_id
+                   ELSE agency_id END,
+              competent_id, channel,
               CASE WHEN kind = 'refused' THEN 'refused' WHEN kind IN ('withdrawn', 'stopped') THEN kind
                    WHEN resolved_at > now() THEN 'processing'
                    WHEN resolved_at > now() - interval '2 days' THEN 'resolved' ELSE 'returned' END,
@@ -142,13 +152,14 @@ def load(rows: int, desks, procedures) -> None:
               supplements, 0, '', digitised, electronic, received_at, received_at
             FROM (
               SELECT n, agency_id, procedure_id, channel, kind, received_at, timeliness, supplements, digitised,
-                electronic,
+                electronic, CASE WHEN kind <> 'refused' AND r8 < {HANDED_OVER} THEN {province.pk} ELSE agency_id END
+                  AS competent_id,
                 CASE timeliness
                   WHEN 'early' THEN received_at + (1 + floor(r4 * 5)) * interval '1 day'
                   WHEN 'on_time' THEN received_at + interval '7 days' - interval '1 hour'
                   ELSE received_at + interval '7 days' + (1 + floor(r4 * 10)) * interval '1 day' END AS resolved_at
               FROM (
-                SELECT n, r4,
+                SELECT n, r4, r8,
                   (ARRAY[{desk_ids}])[1 + a] AS agency_id,
                   (ARRAY[{procedure_ids}])[1 + a * {PROCEDURES_PER_DESK} + p] AS procedure_id,
                   CASE WHEN r1 < 0.45 THEN 2 WHEN r1 < 0.50 THEN 3 ELSE 1 END AS channel,
@@ -163,7 +174,7 @@ def load(rows: int, desks, procedures) -> None:
                   SELECT n, floor(power(random(), 1.6) * {DESKS})::int AS a,
                     floor(power(random(), 2) * {PROCEDURES_PER_DESK})::int AS p,
                     random() AS r1, random() AS r2, random() AS r3, random() AS r4, random() AS r5, random() AS r6,
-                    random() AS r7
+                    random() AS r7, random() AS r8
                   FROM generate_series(0, {rows} - 1) AS n
                 ) AS draws
               ) AS picked
@@ -179,15 +190,16 @@ def load(rows: int, desks, procedures) -> None:
 
 
 # ---------------------------------------------------------------- the plain GROUP BY on the base table
-def plain_group_by(agency_ids, start: date, end: date) -> dict:
-    """Report II.06a per receiving agency computed straight from dossiers, one GROUP BY, same definitions."""
+def plain_group_by(agency_ids, start: date, end: date, desk_ids=None) -> dict:
+    """Report II.06a per competent agency computed straight from dossiers, one GROUP BY, same definitions (the
+    dossiers received at one of `desk_ids` only, when given)."""
     from django.db import connection
 
     from dossiers.selectors import period_bounds
 
     s, e = period_bounds(start, end)
     sql = """
-      SELECT receiving_agency_id,
+      SELECT competent_agency_id,
         count(*) FILTER (WHERE received_at >= %(s)s AND received_at < %(e)s AND channel = 2),
         count(*) FILTER (WHERE received_at >= %(s)s AND received_at < %(e)s AND channel <> 2),
         count(*) FILTER (WHERE received_at < %(s)s AND (resolved_at IS NULL OR resolved_at >= %(s)s)
@@ -206,13 +218,36 @@ def plain_group_by(agency_ids, start: date, end: date) -> dict:
         count(*) FILTER (WHERE state = 'stopped' AND received_at IS NOT NULL AND resolved_at IS NULL
                          AND finished_at >= %(s)s AND finished_at < %(e)s),
         count(*) FILTER (WHERE state = 'refused' AND finished_at >= %(s)s AND finished_at < %(e)s)
-      FROM dossiers_dossier WHERE receiving_agency_id = ANY(%(ids)s)
-      GROUP BY receiving_agency_id"""
+      FROM dossiers_dossier WHERE competent_agency_id = ANY(%(ids)s)
+        AND (%(desks)s::bigint[] IS NULL OR receiving_agency_id = ANY(%(desks)s::bigint[]))
+      GROUP BY competent_agency_id"""
     keys = ("received_online", "received_offline", "carried_over", "resolved_early", "resolved_on_time",
             "resolved_late", "pending_total", "pending_overdue", "withdrawn", "stopped", "refused")
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"s": s, "e": e, "ids": list(agency_ids)})
+        cursor.execute(sql, {"s": s, "e": e, "ids": list(agency_ids),
+                             "desks": list(desk_ids) if desk_ids is not None else None})
         return {row[0]: dict(zip(keys, row[1:], strict=True)) for row in cursor.fetchall()}
+
+
+def compare(label: str, report, plain: dict) -> int:
+    """The cells of a II.06a report (rows per agency) that differ from the plain GROUP BY, printed; their count."""
+    mismatches = 0
+    rows = {int(row.key.split(":")[1]): row for row in report.rows}
+    for agency_id in set(rows) | set(plain):
+        row, base = rows.get(agency_id), plain.get(agency_id, {})
+        if row is None:
+            if any(base.values()):
+                mismatches += 1
+                print(f"  MISMATCH {label} agency {agency_id}: in the plain GROUP BY, absent from the summary")
+            continue
+        if not base and any(row.cells.values()):
+            mismatches += 1
+            print(f"  MISMATCH {label} {row.code}: in the summary, absent from the plain GROUP BY")
+        for key, value in base.items():
+            if row.cells[key] != value:
+                mismatches += 1
+                print(f"  MISMATCH {label} {row.code} {key}: summary {row.cells[key]} ≠ base {value}")
+    return mismatches
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -255,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     present = Dossier.objects.count()
     if args.reload or present != args.rows:
         print(f"loading {args.rows:,} dossiers (found {present:,})")
-        load(args.rows, desks, _procedures)
+        load(args.rows, province, desks, _procedures)
         started = time.perf_counter()
         tally.rebuild()
         print(f"summary rebuilt from the base table in {time.perf_counter() - started:.0f} s")
@@ -279,6 +314,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nperiod: the year {year}, whole province ({len(ids)} agencies); {args.runs} timed runs each")
     _, ii06a_p95, report = timed("II.06a (summary), rows per agency", args.runs,
                                  lambda: selectors.report_ii06a(agency_ids=ids, start=start, end=end))
+    busiest = desks[0]
+    _, _p95, by_desk = timed("II.06a (summary), rows per agency, one receiving desk", args.runs,
+                             lambda: selectors.report_ii06a(agency_ids=ids, start=start, end=end,
+                                                            desk_ids={busiest.pk}))
     timed("II.06a (summary), rows per procedure", args.runs,
           lambda: selectors.report_ii06a(agency_ids=ids, start=start, end=end, grouping="procedure"))
     ytd = date.today()
@@ -291,7 +330,6 @@ def main(argv: list[str] | None = None) -> int:
     StaffMembership.objects.get_or_create(user=user, agency=province, role=Role.INSPECTOR)
     client = Client()
     client.force_login(user)
-    busiest = desks[0]
     for column in ("received_online", "resolved_late", "pending_total"):
         url = (f"/can-bo/bao-cao/ho-so/?start=01/01/{year}&end=31/12/{year}&agency={busiest.pk}"
                f"&row=agency:{busiest.pk}&col={column}&page=3")
@@ -304,6 +342,10 @@ def main(argv: list[str] | None = None) -> int:
         _, p95, _response = timed(f"drill-down page, one agency, {column}", args.runs, page)
         if column == "received_online":
             drill_p95 = p95
+    # The province's row (dossiers handed over to it) limited to one desk's: the competent agency and the desk.
+    timed("drill-down page, province row, one desk, received_online", args.runs,
+          lambda: client.get(f"/can-bo/bao-cao/ho-so/?start=01/01/{year}&end=31/12/{year}&desk={busiest.pk}"
+                             f"&row=agency:{province.pk}&col=received_online&page=1"))
     timed("dashboard page (HTTP, with template)", max(5, args.runs // 2),
           lambda: client.get(f"/can-bo/bao-cao/tong-quan/?start=01/01/{year}&end=31/12/{year}"))
     timed("II.06a page (HTTP, with template)", max(5, args.runs // 2),
@@ -311,17 +353,12 @@ def main(argv: list[str] | None = None) -> int:
 
     _, plain_p95, plain = timed("II.06a as a plain GROUP BY on the base table", args.plain_runs,
                                 lambda: plain_group_by(ids, start, end))
-    mismatches = 0
-    for row in report.rows:
-        agency_id = int(row.key.split(":")[1])
-        if agency_id not in plain and any(row.cells.values()):
-            mismatches += 1
-            print(f"  MISMATCH {row.code}: in the summary, absent from the plain GROUP BY")
-        for key, value in plain.get(agency_id, {}).items():
-            if row.cells[key] != value:
-                mismatches += 1
-                print(f"  MISMATCH {row.code} {key}: summary {row.cells[key]} ≠ base {value}")
-    print(f"\nII.06a total received {report.total.cells['received_total']:,}, resolved "
+    mismatches = compare("whole province", report, plain)
+    mismatches += compare("one desk", by_desk, plain_group_by(ids, start, end, desk_ids={busiest.pk}))
+    province_row = next((r for r in report.rows if r.key == f"agency:{province.pk}"), None)
+    print(f"\nII.06a rows: {len(report.rows)} agencies; the province's (dossiers handed over to it) received "
+          f"{province_row.cells['received_total'] if province_row else 0:,}")
+    print(f"II.06a total received {report.total.cells['received_total']:,}, resolved "
           f"{report.total.cells['resolved_total']:,}, pending at year end {report.total.cells['pending_total']:,}")
     print(f"summary vs plain GROUP BY: {'equal' if not mismatches else f'{mismatches} cells differ'}; "
           f"speed-up at p95 ×{plain_p95 / ii06a_p95:.0f}")

@@ -220,6 +220,13 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["receiving_agency", "resolved_at"], name="dossier_agency_resolved",
                          include=["timeliness"]),
             models.Index(F("receiving_agency"), Coalesce("resolved_at", "finished_at"), name="dossier_agency_closed"),
+            # The same for report rows, which count dossiers for the competent agency (II.06a, Decision 766).
+            models.Index(fields=["competent_agency", "received_at"], name="dossier_competent_received",
+                         include=["channel"]),
+            models.Index(fields=["competent_agency", "resolved_at"], name="dossier_competent_resolved",
+                         include=["timeliness"]),
+            models.Index(F("competent_agency"), Coalesce("resolved_at", "finished_at"),
+                         name="dossier_competent_closed"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -21,6 +21,10 @@ CENTRE = Alignment(horizontal="center", vertical="center", wrap_text=True)
 FIRST_HEADER = {"agency": _("Cơ quan, đơn vị"), "field": _("Lĩnh vực"), "procedure": _("Thủ tục hành chính")}
 
 
+# Under the subtitle of every file: whom the dossiers are counted for (Circular 01/2018, report II.06a).
+COUNTED_FOR = "Hồ sơ được tính cho cơ quan có thẩm quyền giải quyết; nơi tiếp nhận là bộ lọc."
+
+
 def _workbook(title: str, subtitle: str):
     wb = Workbook()
     ws = wb.active
@@ -29,6 +33,8 @@ def _workbook(title: str, subtitle: str):
     ws["A1"].font = Font(bold=True, size=13)
     ws["A2"] = subtitle
     ws["A2"].font = Font(italic=True)
+    ws["A3"] = COUNTED_FOR
+    ws["A3"].font = Font(italic=True, size=9)
     return wb, ws
 
 

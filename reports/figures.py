@@ -1,9 +1,9 @@
 """What one dossier adds to the statistics: pure functions, no database.
 
 A dossier's figures (the FIGURE_FIELDS snapshot, see dossiers.models) map to a multiset of contributions, each a
-+1 (or an amount) on one measure of one local day for the dossier's receiving agency and procedure. The summary
-table holds the sum of every dossier's contributions; a write replaces the old contributions by the new ones
-(`delta`). Every figure of a report is a difference of two prefix sums over days:
++1 (or an amount) on one measure of one local day for the dossier's competent agency, receiving desk and
+procedure. The summary table holds the sum of every dossier's contributions; a write replaces the old
+contributions by the new ones (`delta`). Every figure of a report is a difference of two prefix sums over days:
 
 - flows in a period [s, e] (received, resolved, withdrawn, ...) = sum over days ≤ e − sum over days < s;
 - stocks at the end of day e (pending, pending overdue) = sum over days ≤ e of "in" minus "out" measures.
@@ -12,6 +12,13 @@ Dates are local dates in Asia/Ho_Chi_Minh. A dossier is *pending at the end of d
 before d and resolved / withdrawn / stopped after d (or not yet); it is *overdue* then when its due time falls
 on or before d (`due_at` < midnight after d) and its clock is not paused now, otherwise *within time*. The drill-down lists in
 `reports.selectors` use exactly these definitions on the base table, which is what makes cells equal lists.
+
+Every contribution of a dossier goes to its *current* competent agency (Circular 01/2018, report II.06a: rows per
+agency competent to decide; the receiving desk is a filter): the receiving desk until the desk hands the dossier
+over, the agency it was handed to after that, the agency whose leader decided once decided (dossiers.services).
+When a write changes the competent agency, `delta` moves all of the dossier's contributions, past days included,
+so a report run later counts the dossier where it is decided, exactly as its drill-down list (which filters on
+`competent_agency_id`) does.
 """
 
 from collections import Counter
@@ -65,12 +72,12 @@ def contributions(f: dict | None) -> Counter:
     out: Counter = Counter()
     if f is None:
         return out
-    agency, procedure = f["receiving_agency_id"], f["procedure_id"]
+    agency, desk, procedure = f["competent_agency_id"], f["receiving_agency_id"], f["procedure_id"]
 
     def add(moment_or_day, measure: str, amount: int = 1) -> None:
         day = moment_or_day if isinstance(moment_or_day, date) and not isinstance(moment_or_day, datetime) else (
             local_date(moment_or_day))
-        out[(day, agency, procedure, measure)] += amount
+        out[(day, agency, desk, procedure, measure)] += amount
 
     state = f["state"]
     if state == State.REFUSED and f["finished_at"] is not None:
@@ -104,13 +111,15 @@ def contributions(f: dict | None) -> Counter:
 
 
 def durations(f: dict | None) -> Counter:
-    """The processing-time histogram entry of a resolved dossier: (month, agency, procedure, days) → 1."""
+    """The processing-time histogram entry of a resolved dossier: (month, competent agency, receiving desk,
+    procedure, days) → 1."""
     out: Counter = Counter()
     if f is None or f["resolved_at"] is None or f["received_at"] is None:
         return out
     resolved_day = local_date(f["resolved_at"])
     days = (resolved_day - local_date(f["received_at"])).days
-    out[(resolved_day.replace(day=1), f["receiving_agency_id"], f["procedure_id"], days)] += 1
+    key = (resolved_day.replace(day=1), f["competent_agency_id"], f["receiving_agency_id"], f["procedure_id"])
+    out[(*key, days)] += 1
     return out
 
 
@@ -121,9 +130,9 @@ def delta(old: Counter, new: Counter) -> dict:
 
 
 def rows_by_day(changes: dict) -> dict:
-    """{(day, agency, procedure, measure): n} → {(day, agency, procedure): {measure: n}}."""
+    """{(day, agency, desk, procedure, measure): n} → {(day, agency, desk, procedure): {measure: n}}."""
     rows: dict = {}
-    for (day, agency, procedure, measure), n in changes.items():
-        rows.setdefault((day, agency, procedure), {}).setdefault(measure, 0)
-        rows[(day, agency, procedure)][measure] += n
+    for (*key, measure), n in changes.items():
+        row = rows.setdefault(tuple(key), {})
+        row[measure] = row.get(measure, 0) + n
     return rows

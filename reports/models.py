@@ -1,6 +1,6 @@
 """The statistics summary: sums of every dossier's contributions (see reports.figures), per local day, month and
-year × receiving agency × procedure. Kept up to date inside each dossier write's transaction; rebuilt from the
-base tables on demand. Read-only for everything else."""
+year × competent agency × receiving desk × procedure. Kept up to date inside each dossier write's transaction;
+rebuilt from the base tables on demand. Read-only for everything else."""
 
 from django.conf import settings
 from django.db import models
@@ -18,11 +18,15 @@ class Level(models.TextChoices):
 
 
 class Tally(models.Model):
-    # One index only, the unique (level, bucket, agency, procedure): reports read ranges of (level, bucket).
+    # One index only, the unique (level, bucket, agency, desk, procedure): reports read ranges of (level, bucket).
+    # `agency` is the dossiers' competent agency (the rows of II.06a and Decision 766), `desk` the one-stop desk
+    # that received them (a filter; the public page's rows).
     level = models.CharField(_("cấp thời gian"), max_length=1, choices=Level.choices)
     bucket = models.DateField(_("kỳ"), help_text=_("Ngày; ngày đầu tháng; ngày đầu năm."))
-    agency = models.ForeignKey(Agency, verbose_name=_("nơi tiếp nhận"), on_delete=models.DO_NOTHING,
-                               db_constraint=False, db_index=False, related_name="+")
+    agency = models.ForeignKey(Agency, verbose_name=_("cơ quan có thẩm quyền giải quyết"),
+                               on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+")
+    desk = models.ForeignKey(Agency, verbose_name=_("nơi tiếp nhận"), on_delete=models.DO_NOTHING,
+                             db_constraint=False, db_index=False, related_name="+")
     procedure = models.ForeignKey(Procedure, verbose_name=_("thủ tục"), on_delete=models.DO_NOTHING,
                                   db_constraint=False, db_index=False, related_name="+")
     locals().update({name: models.IntegerField(name, default=0) for name in MEASURES})
@@ -30,19 +34,21 @@ class Tally(models.Model):
     class Meta:
         verbose_name = _("số liệu tổng hợp")
         verbose_name_plural = _("số liệu tổng hợp")
-        constraints = [models.UniqueConstraint(fields=["level", "bucket", "agency", "procedure"],
+        constraints = [models.UniqueConstraint(fields=["level", "bucket", "agency", "desk", "procedure"],
                                                name="tally_one_row_per_bucket")]
 
     def __str__(self) -> str:
-        return f"{self.level} {self.bucket:%d/%m/%Y} {self.agency_id}/{self.procedure_id}"
+        return f"{self.level} {self.bucket:%d/%m/%Y} {self.agency_id}/{self.desk_id}/{self.procedure_id}"
 
 
 class DurationTally(models.Model):
     """How many dossiers resolved in a month took `days` calendar days from receipt to result."""
 
     month = models.DateField(_("tháng"))
-    agency = models.ForeignKey(Agency, verbose_name=_("nơi tiếp nhận"), on_delete=models.DO_NOTHING,
-                               db_constraint=False, db_index=False, related_name="+")
+    agency = models.ForeignKey(Agency, verbose_name=_("cơ quan có thẩm quyền giải quyết"),
+                               on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+")
+    desk = models.ForeignKey(Agency, verbose_name=_("nơi tiếp nhận"), on_delete=models.DO_NOTHING,
+                             db_constraint=False, db_index=False, related_name="+")
     procedure = models.ForeignKey(Procedure, verbose_name=_("thủ tục"), on_delete=models.DO_NOTHING,
                                   db_constraint=False, db_index=False, related_name="+")
     days = models.IntegerField(_("số ngày"))
@@ -51,12 +57,12 @@ class DurationTally(models.Model):
     class Meta:
         verbose_name = _("phân bố thời gian giải quyết")
         verbose_name_plural = _("phân bố thời gian giải quyết")
-        constraints = [models.UniqueConstraint(fields=["month", "agency", "procedure", "days"],
+        constraints = [models.UniqueConstraint(fields=["month", "agency", "desk", "procedure", "days"],
                                                name="duration_one_row_per_bucket")]
         indexes = [models.Index(fields=["procedure", "month"], name="duration_by_procedure")]
 
     def __str__(self) -> str:
-        return f"{self.month:%m/%Y} {self.agency_id}/{self.procedure_id}: {self.days}"
+        return f"{self.month:%m/%Y} {self.agency_id}/{self.desk_id}/{self.procedure_id}: {self.days}"
 
 
 class Rebuild(models.Model):

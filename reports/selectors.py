@@ -2,6 +2,11 @@
 
 Figures come from the summary (reports.models.Tally) as differences of prefix sums (see reports.figures);
 drill-down lists filter the base table with the same definitions, so a cell always equals its list's length.
+
+Agencies are competent agencies (Circular 01/2018, report II.06a; Decision 766): `agency_ids` (the user's scope)
+selects the dossiers whose competent agency is one of them, and rows "per agency" are per competent agency. The
+optional `desk_ids` keeps only the dossiers received at those one-stop desks (Tally.desk, Dossier.receiving_agency).
+The public page is the exception: it publishes per receiving desk.
 """
 
 from dataclasses import dataclass, field
@@ -21,13 +26,14 @@ from dossiers.models import (
     PAUSED_STATES,
     PENDING_SPAN_SQL,
     RUNNING_STATES,
+    Apology,
     Channel,
     Dossier,
     State,
 )
 from dossiers.selectors import (
-    dossiers_received_by,
     period_bounds,
+    staff_agency_ids,
 )
 from procedures.models import Agency, Field, OnlineLevel, Procedure
 
@@ -48,9 +54,18 @@ def segments_before(day: date) -> list[tuple]:
     return segments
 
 
+def summary_rows(agency_ids, desk_ids=None, model=Tally) -> QuerySet:
+    """The summary rows of dossiers whose competent agency is in `agency_ids` and, when given, received at one of
+    `desk_ids`."""
+    qs = model.objects.filter(agency_id__in=agency_ids)
+    if desk_ids is not None:
+        qs = qs.filter(desk_id__in=desk_ids)
+    return qs
+
+
 def _period_sums(qs: QuerySet, group: str | None, start: date, end: date) -> dict:
     """{group value: {measure: (sum before start, sum through end)}} from the summary. Each range of (level,
-    bucket) is its own query, which the unique (level, bucket, agency, procedure) index serves directly."""
+    bucket) is its own query, which the unique (level, bucket, agency, desk, procedure) index serves directly."""
     a, b = segments_before(start), segments_before(end + timedelta(days=1))
     totals: dict = {}
     for segment in dict.fromkeys(a + b):
@@ -175,8 +190,10 @@ def _add(cells: dict, more: dict) -> dict:
 
 
 def report_ii06a(*, agency_ids: set[int], start: date, end: date, grouping: str = "agency",
-                 field_id: int | None = None) -> Report:
-    qs = Tally.objects.filter(agency_id__in=agency_ids)
+                 field_id: int | None = None, desk_ids: set[int] | None = None) -> Report:
+    """Rows per competent agency (or field, procedure) of the dossiers whose competent agency is in `agency_ids`,
+    received at one of `desk_ids` when given."""
+    qs = summary_rows(agency_ids, desk_ids)
     if field_id:
         qs = qs.filter(procedure__field_id=field_id)
     group = {"agency": "agency_id", "field": "procedure_id", "procedure": "procedure_id"}[grouping]
@@ -199,7 +216,8 @@ def report_ii06a(*, agency_ids: set[int], start: date, end: date, grouping: str 
 # ---------------------------------------------------------------- drill-down: the dossiers behind a cell
 def with_closed_at(qs: QuerySet[Dossier]) -> QuerySet[Dossier]:
     """`closed_at`: when a received dossier stopped pending — resolved_at, or finished_at when withdrawn or
-    stopped (a resolved dossier has no finished_at); indexed with the receiving agency (dossier_agency_closed)."""
+    stopped (a resolved dossier has no finished_at); the index dossier_agency_closed has it after the receiving
+    agency (lists filter on the competent agency, and on the receiving desk when one is chosen)."""
     return qs.alias(closed_at=Coalesce("resolved_at", "finished_at"))
 
 
@@ -242,7 +260,7 @@ def valid_row_key(row_key: str) -> bool:
     if row_key == "all":
         return True
     kind, _sep, value = row_key.partition(":")
-    return kind in GROUPINGS and value.isdigit()
+    return kind in GROUPINGS and value.isascii() and value.isdigit() and len(value) <= 18  # int() refuses "²"
 
 
 def row_label(row_key: str) -> str:
@@ -259,7 +277,7 @@ def row_filter(row_key: str) -> Q:
         return Q()
     kind, _sep, value = row_key.partition(":")
     pk = int(value)
-    return {"agency": Q(receiving_agency_id=pk), "field": Q(procedure__field_id=pk),
+    return {"agency": Q(competent_agency_id=pk), "field": Q(procedure__field_id=pk),
             "procedure": Q(procedure_id=pk)}[kind]
 
 
@@ -272,6 +290,15 @@ def cell_ordering(column: str) -> tuple[str, ...]:
     return ("-received_at", "-id")
 
 
+def dossiers_counted_for(agency_ids, desk_ids=None) -> QuerySet[Dossier]:
+    """The dossiers the summary rows of `summary_rows(agency_ids, desk_ids)` count: competent agency in
+    `agency_ids`, received at one of `desk_ids` when given."""
+    qs = Dossier.objects.filter(competent_agency_id__in=agency_ids)
+    if desk_ids is not None:
+        qs = qs.filter(receiving_agency_id__in=desk_ids)
+    return qs
+
+
 def _cell(qs: QuerySet[Dossier], *, start: date, end: date, column: str, row_key: str,
           field_id: int | None) -> QuerySet[Dossier]:
     if field_id:
@@ -280,15 +307,18 @@ def _cell(qs: QuerySet[Dossier], *, start: date, end: date, column: str, row_key
 
 
 def cell_dossiers(*, user, agency_ids: set[int], start: date, end: date, column: str, row_key: str = "all",
-                  field_id: int | None = None) -> QuerySet[Dossier]:
-    """The dossiers a report cell counts, through the staff scoping selector."""
-    return _cell(dossiers_received_by(user=user, agency_ids=agency_ids), start=start, end=end, column=column,
-                 row_key=row_key, field_id=field_id)
+                  field_id: int | None = None, desk_ids: set[int] | None = None) -> QuerySet[Dossier]:
+    """The dossiers a report cell counts: those of `agency_ids` the user belongs to or oversees (the scope applies
+    to the competent agency, as in the report), received at one of `desk_ids` when given."""
+    allowed = set(agency_ids) & staff_agency_ids(user=user)
+    return _cell(dossiers_counted_for(allowed, desk_ids), start=start, end=end, column=column, row_key=row_key,
+                 field_id=field_id)
 
 
-def cell_count(*, agency_ids: set[int], start: date, end: date, column: str, row_key: str = "all") -> int:
+def cell_count(*, agency_ids: set[int], start: date, end: date, column: str, row_key: str = "all",
+               desk_ids: set[int] | None = None) -> int:
     """The same count without a user (tests and the benchmark check identities with it)."""
-    return _cell(Dossier.objects.filter(receiving_agency_id__in=agency_ids), start=start, end=end, column=column,
+    return _cell(dossiers_counted_for(agency_ids, desk_ids), start=start, end=end, column=column,
                  row_key=row_key, field_id=None).count()
 
 
@@ -333,6 +363,8 @@ class Dashboard:
     pending_overdue_now: int
     ratings: int
     satisfied: int
+    apologies: int = 0           # forms 04 issued in the period
+    late_apologies: int = 0      # of which later than the legal limit
     months: list = field(default_factory=list)   # [(month, {measure: n})]
     procedures: list = field(default_factory=list)
 
@@ -366,10 +398,10 @@ def month_range(start: date, end: date) -> list[date]:
 
 
 def busiest_procedures(*, agency_ids: set[int], start: date, end: date, field_id: int | None = None,
-                       limit: int = 10) -> list[int]:
+                       limit: int = 10, desk_ids: set[int] | None = None) -> list[int]:
     """The procedures with the most results in months start..end (from the month rows of the summary)."""
-    qs = Tally.objects.filter(level=Level.MONTH, bucket__gte=start.replace(day=1), bucket__lte=end.replace(day=1),
-                              agency_id__in=agency_ids)
+    qs = summary_rows(agency_ids, desk_ids).filter(level=Level.MONTH, bucket__gte=start.replace(day=1),
+                                                   bucket__lte=end.replace(day=1))
     if field_id:
         qs = qs.filter(procedure__field_id=field_id)
     ranked = (qs.values("procedure_id").annotate(n=Sum("resolved_early") + Sum("resolved_on_time")
@@ -386,12 +418,13 @@ def _histograms(durations: QuerySet[DurationTally], group: str) -> dict[int, dic
 
 
 def procedure_times(*, agency_ids: set[int], start: date, end: date, field_id: int | None = None,
-                    limit: int = 10) -> list[ProcedureTime]:
+                    limit: int = 10, desk_ids: set[int] | None = None) -> list[ProcedureTime]:
     """Average and 90th-percentile days from receipt to result, months start..end (inclusive), for the `limit`
     busiest procedures."""
-    procedure_ids = busiest_procedures(agency_ids=agency_ids, start=start, end=end, field_id=field_id, limit=limit)
-    qs = DurationTally.objects.filter(agency_id__in=agency_ids, month__gte=start.replace(day=1),
-                                      month__lte=end.replace(day=1), procedure_id__in=procedure_ids)
+    procedure_ids = busiest_procedures(agency_ids=agency_ids, start=start, end=end, field_id=field_id, limit=limit,
+                                       desk_ids=desk_ids)
+    qs = summary_rows(agency_ids, desk_ids, DurationTally).filter(
+        month__gte=start.replace(day=1), month__lte=end.replace(day=1), procedure_id__in=procedure_ids)
     if field_id:
         qs = qs.filter(procedure__field_id=field_id)
     ranked = sorted(_histograms(qs, "procedure_id").items(), key=lambda item: -sum(item[1].values()))[:limit]
@@ -405,10 +438,10 @@ def procedure_times(*, agency_ids: set[int], start: date, end: date, field_id: i
 
 
 def pending_overdue_now(*, agency_ids: set[int], field_id: int | None = None, received_from=None,
-                        received_before=None, group: str | None = None, at_most_one_supplement: bool = False):
+                        received_before=None, group: str | None = None, at_most_one_supplement: bool = False,
+                        desk_ids: set[int] | None = None):
     """Open dossiers whose due time has passed and whose clock runs (served by the (state, due_at) index)."""
-    qs = Dossier.objects.filter(state__in=RUNNING_STATES, due_at__lt=timezone.now(),
-                                receiving_agency_id__in=agency_ids)
+    qs = dossiers_counted_for(agency_ids, desk_ids).filter(state__in=RUNNING_STATES, due_at__lt=timezone.now())
     if at_most_one_supplement:
         qs = qs.filter(supplement_count__lte=MAX_SUPPLEMENTS_ON_TIME)
     if field_id:
@@ -420,10 +453,24 @@ def pending_overdue_now(*, agency_ids: set[int], field_id: int | None = None, re
     return qs.count()
 
 
-def dashboard(*, agency_ids: set[int], start: date, end: date, field_id: int | None = None) -> Dashboard:
-    """Months start..end (inclusive, whole months)."""
+def apologies_issued(*, agency_ids: set[int], start: date, end: date, field_id: int | None = None,
+                     desk_ids: set[int] | None = None) -> tuple[int, int]:
+    """Forms 04 issued in [start, end] for the dossiers counted for `agency_ids`: (all, issued late)."""
+    lo, hi = period_bounds(start, end)
+    qs = Apology.objects.filter(dossier__in=dossiers_counted_for(agency_ids, desk_ids), issued_at__gte=lo,
+                                issued_at__lt=hi)
+    if field_id:
+        qs = qs.filter(dossier__procedure__field_id=field_id)
+    counts = qs.aggregate(all=Count("id"), late=Count("id", filter=Q(is_late=True)))
+    return counts["all"], counts["late"]
+
+
+def dashboard(*, agency_ids: set[int], start: date, end: date, field_id: int | None = None,
+              desk_ids: set[int] | None = None) -> Dashboard:
+    """Months start..end (inclusive, whole months), for the dossiers whose competent agency is in `agency_ids`
+    (received at one of `desk_ids` when given)."""
     start, last_day = start.replace(day=1), (end.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(1)
-    qs = Tally.objects.filter(agency_id__in=agency_ids)
+    qs = summary_rows(agency_ids, desk_ids)
     if field_id:
         qs = qs.filter(procedure__field_id=field_id)
     months = {m: {} for m in month_range(start, last_day)}
@@ -436,17 +483,21 @@ def dashboard(*, agency_ids: set[int], start: date, end: date, field_id: int | N
     def total(m):
         return sum(values.get(m, 0) for values in months.values())
 
+    apologies, late_apologies = apologies_issued(agency_ids=agency_ids, start=start, end=last_day,
+                                                 field_id=field_id, desk_ids=desk_ids)
     return Dashboard(
+        apologies=apologies, late_apologies=late_apologies,
         start=start, end=last_day,
         received=total("received_online") + total("received_offline"),
         online=total("received_online"),
         resolved=total("resolved_early") + total("resolved_on_time") + total("resolved_late"),
         early=total("resolved_early"), on_time=total("resolved_on_time"), late=total("resolved_late"),
-        pending_overdue_now=pending_overdue_now(agency_ids=agency_ids, field_id=field_id),
+        pending_overdue_now=pending_overdue_now(agency_ids=agency_ids, field_id=field_id, desk_ids=desk_ids),
         ratings=total("rated_very_satisfied") + total("rated_satisfied") + total("rated_not_satisfied"),
         satisfied=total("rated_very_satisfied") + total("rated_satisfied"),
         months=sorted(months.items()),
-        procedures=procedure_times(agency_ids=agency_ids, start=start, end=last_day, field_id=field_id),
+        procedures=procedure_times(agency_ids=agency_ids, start=start, end=last_day, field_id=field_id,
+                                   desk_ids=desk_ids),
     )
 
 
@@ -540,16 +591,19 @@ def _coverage(agency_ids) -> tuple[dict, tuple[int, int]]:
     return per_agency, (whole["online"], whole["total"])
 
 
-def scores_766(*, agency_ids: set[int], start: date, end: date) -> tuple[list[AgencyScore], AgencyScore]:
-    """Per receiving agency and for the whole scope: the Decision 766 indicators this product can compute."""
-    qs = Tally.objects.filter(agency_id__in=agency_ids)
-    sums = _period_sums(qs, "agency_id", start, end)
+def scores_766(*, agency_ids: set[int], start: date, end: date,
+               desk_ids: set[int] | None = None) -> tuple[list[AgencyScore], AgencyScore]:
+    """Per competent agency and for the whole scope: the Decision 766 indicators this product can compute (of
+    the dossiers received at one of `desk_ids`, when given)."""
+    sums = _period_sums(summary_rows(agency_ids, desk_ids), "agency_id", start, end)
+    # Rows left at zero when a dossier's contributions moved to another competent agency count for nothing.
+    sums = {pk: s for pk, s in sums.items() if any(v != (0, 0) for v in s.values())}
     whole = {m: (sum(s[m][0] for s in sums.values()), sum(s[m][1] for s in sums.values())) for m in MEASURES}
     # Pending and already overdue now: late too. Those with > 1 supplement request are in late_766 already.
     received_from, received_before = period_bounds(start, end)
     overdue = pending_overdue_now(agency_ids=agency_ids, received_from=received_from,
-                                  received_before=received_before, group="receiving_agency_id",
-                                  at_most_one_supplement=True)
+                                  received_before=received_before, group="competent_agency_id",
+                                  at_most_one_supplement=True, desk_ids=desk_ids)
     agencies = Agency.objects.in_bulk(list(sums))
     coverage, whole_coverage = _coverage(agency_ids)
     rows = [_score(agencies[pk], s, overdue.get(pk, 0), coverage.get(pk, (0, 0))) for pk, s in sums.items()]
@@ -572,7 +626,8 @@ class PublicFigure:
 
 
 def public_figures(*, months: int | None = None, today: date | None = None) -> tuple[list, list, tuple[date, date]]:
-    """Per receiving agency and per procedure over the last `months` whole months (setting
+    """Per receiving agency (the one-stop desk the public deals with: the summary's `desk`, not the competent
+    agency the staff reports count by) and per procedure over the last `months` whole months (setting
     PUBLIC_FIGURES_MONTHS): the share resolved on time and the usual (median) days from receipt to result.
     Counts only; no personal data."""
     months = months or settings.ONECUA["PUBLIC_FIGURES_MONTHS"]
@@ -582,7 +637,7 @@ def public_figures(*, months: int | None = None, today: date | None = None) -> t
     qs = Tally.objects.filter(level=Level.MONTH, bucket__gte=start, bucket__lte=end)
     durations = DurationTally.objects.filter(month__gte=start, month__lte=end)
     results = []
-    for group, model in (("agency_id", Agency), ("procedure_id", Procedure)):
+    for group, model in (("desk_id", Agency), ("procedure_id", Procedure)):
         counts = {row[group]: row for row in qs.values(group).annotate(
             early=Sum("resolved_early"), on_time=Sum("resolved_on_time"), late=Sum("resolved_late")).order_by()}
         histograms = _histograms(durations, group)

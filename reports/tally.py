@@ -40,11 +40,11 @@ def _levels(day: date):
 
 
 def expand_levels(by_day: dict) -> dict:
-    """{(day, agency, procedure): {measure: n}} → the same for the day, month and year rows."""
+    """{(day, agency, desk, procedure): {measure: n}} → the same for the day, month and year rows."""
     rows: dict = {}
-    for (day, agency, procedure), measures in by_day.items():
+    for (day, *key), measures in by_day.items():
         for level, bucket in _levels(day):
-            target = rows.setdefault((level, bucket, agency, procedure), {})
+            target = rows.setdefault((level, bucket, *key), {})
             for measure, n in measures.items():
                 target[measure] = target.get(measure, 0) + n
     return rows
@@ -68,11 +68,14 @@ def apply_changes(changes) -> None:
 
 
 def apply_rating(rating) -> None:
-    """A new rating: +1 on its level's measure for the day it was given (inside the rating's transaction)."""
+    """A new rating: +1 on its level's measure for the day it was given (inside the rating's transaction), for the
+    rated dossier's competent agency and receiving desk. Only a returned dossier is rated, and its competent
+    agency no longer changes after the decision, so the rating never has to move."""
     dossier = rating.dossier
     day = local_date(rating.rated_at)
     measure = RATING_MEASURES[int(rating.overall)]
-    add_to_tally(expand_levels({(day, dossier.receiving_agency_id, dossier.procedure_id): {measure: 1}}))
+    add_to_tally(expand_levels({(day, dossier.competent_agency_id, dossier.receiving_agency_id,
+                                 dossier.procedure_id): {measure: 1}}))
 
 
 def _upsert(table: str, key_columns: tuple, value_columns: tuple, rows: list[tuple]) -> None:
@@ -94,8 +97,11 @@ def _upsert(table: str, key_columns: tuple, value_columns: tuple, rows: list[tup
                 [value for row in chunk for value in row])
 
 
-TALLY_KEYS = ("level", "bucket", "agency_id", "procedure_id")
-DURATION_KEYS = ("month", "agency_id", "procedure_id", "days")
+# The summary's keys, in the order of the unique constraints (agency = competent agency, desk = receiving desk).
+TALLY_KEYS = ("level", "bucket", "agency_id", "desk_id", "procedure_id")
+DURATION_KEYS = ("month", "agency_id", "desk_id", "procedure_id", "days")
+# The same two columns on the dossier table.
+KEY_FIELDS = ("competent_agency_id", "receiving_agency_id", "procedure_id")
 
 
 def add_to_tally(rows: dict) -> None:
@@ -114,17 +120,18 @@ def _day(field: str):
 
 
 def _grouped(qs, field: str, measure: str, out: Counter) -> None:
-    for day, agency, procedure, n in (qs.annotate(day=_day(field)).order_by()
-                                      .values_list("day", "receiving_agency_id", "procedure_id")
-                                      .annotate(n=Count("id"))):
-        out[(day, agency, procedure, measure)] += n
+    for day, agency, desk, procedure, n in (qs.annotate(day=_day(field)).order_by()
+                                            .values_list("day", *KEY_FIELDS).annotate(n=Count("id"))):
+        out[(day, agency, desk, procedure, measure)] += n
 
 
-def recount(id_range: tuple[int, int] | None = None) -> tuple[Counter, Counter]:
+def recount(id_range: tuple[int, int] | None = None, *, dossier_model=Dossier,
+            rating_model=Rating) -> tuple[Counter, Counter]:
     """Every measure counted again with GROUP BY on the base tables: (day contributions, duration histogram),
-    for all dossiers or those with lo <= id < hi (contributions add up over dossiers, so chunks can be summed)."""
-    base = Dossier.objects.all()
-    ratings = Rating.objects.all()
+    for all dossiers or those with lo <= id < hi (contributions add up over dossiers, so chunks can be summed).
+    The models can be a migration's historical ones."""
+    base = dossier_model.objects.all()
+    ratings = rating_model.objects.all()
     if id_range is not None:
         base = base.filter(pk__gte=id_range[0], pk__lt=id_range[1])
         ratings = ratings.filter(dossier_id__gte=id_range[0], dossier_id__lt=id_range[1])
@@ -155,17 +162,17 @@ def recount(id_range: tuple[int, int] | None = None) -> tuple[Counter, Counter]:
     _grouped(closed.filter(closed__isnull=False), "closed", "overdue_ended", out)
 
     spread: Counter = Counter()
-    for resolved_day, received_day, agency, procedure, n in (
+    for resolved_day, received_day, agency, desk, procedure, n in (
             resolved.annotate(rd=_day("resolved_at"), cd=_day("received_at")).order_by()
-            .values_list("rd", "cd", "receiving_agency_id", "procedure_id").annotate(n=Count("id"))):
-        out[(resolved_day, agency, procedure, "resolved_days")] += (resolved_day - received_day).days * n
-        spread[(resolved_day.replace(day=1), agency, procedure, (resolved_day - received_day).days)] += n
+            .values_list("rd", "cd", *KEY_FIELDS).annotate(n=Count("id"))):
+        out[(resolved_day, agency, desk, procedure, "resolved_days")] += (resolved_day - received_day).days * n
+        spread[(resolved_day.replace(day=1), agency, desk, procedure, (resolved_day - received_day).days)] += n
 
-    for day, agency, procedure, overall, n in (
+    for day, agency, desk, procedure, overall, n in (
             ratings.annotate(day=_day("rated_at")).order_by()
-            .values_list("day", "dossier__receiving_agency_id", "dossier__procedure_id", "overall")
+            .values_list("day", *(f"dossier__{name}" for name in KEY_FIELDS), "overall")
             .annotate(n=Count("id"))):
-        out[(day, agency, procedure, RATING_MEASURES[overall])] += n
+        out[(day, agency, desk, procedure, RATING_MEASURES[overall])] += n
     return Counter({k: n for k, n in out.items() if n}), spread
 
 
@@ -176,12 +183,14 @@ def expected_rows() -> tuple[dict, dict]:
 
 def stored_rows() -> tuple[dict, dict]:
     tally = {}
+    width = len(TALLY_KEYS)
     for row in Tally.objects.values_list(*TALLY_KEYS, *MEASURES).iterator(chunk_size=10000):
-        measures = {m: n for m, n in zip(MEASURES, row[4:], strict=True) if n}
+        measures = {m: n for m, n in zip(MEASURES, row[width:], strict=True) if n}
         if measures:
-            tally[tuple(row[:4])] = measures
-    spread = {tuple(row[:4]): row[4] for row in DurationTally.objects.exclude(count=0).values_list(
-        "month", "agency_id", "procedure_id", "days", "count").iterator(chunk_size=10000)}
+            tally[tuple(row[:width])] = measures
+    width = len(DURATION_KEYS)
+    spread = {tuple(row[:width]): row[width] for row in DurationTally.objects.exclude(count=0).values_list(
+        *DURATION_KEYS, "count").iterator(chunk_size=10000)}
     return tally, spread
 
 
@@ -240,28 +249,37 @@ class _Collector:
                            f"SELECT {keys}, SUM(count) FROM rebuild_durations GROUP BY {keys}")
 
 
-def rebuild(*, requested_by=None, chunk: int = 500_000) -> Rebuild:
-    """Replace the summary by a recount, in one transaction; writers wait meanwhile (their deltas apply after).
-    The recount runs over id ranges of `chunk` dossiers whose partial sums are added up, so memory stays flat."""
-    run = Rebuild.objects.create(requested_by=requested_by, requested_at=timezone.now())
+def replace_summary(*, dossier_model=Dossier, rating_model=Rating, chunk: int = 500_000) -> None:
+    """The summary deleted and replaced by a recount, inside the caller's transaction (the rebuild's, or a
+    migration's with its historical dossier and rating models)."""
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute(f'LOCK TABLE "{Tally._meta.db_table}", "{DurationTally._meta.db_table}" '
                                "IN EXCLUSIVE MODE")
-        Tally.objects.all().delete()
-        DurationTally.objects.all().delete()
+        with connection.cursor() as cursor:
+            cursor.execute(f'DELETE FROM "{Tally._meta.db_table}"')
+            cursor.execute(f'DELETE FROM "{DurationTally._meta.db_table}"')
         collector = _Collector()
-        bounds = Dossier.objects.aggregate(lo=Min("pk"), hi=Max("pk"))
+        bounds = dossier_model.objects.aggregate(lo=Min("pk"), hi=Max("pk"))
         if bounds["lo"] is not None:
             for lo in range(bounds["lo"], bounds["hi"] + 1, chunk):
-                day_counts, spread = recount((lo, lo + chunk))
+                day_counts, spread = recount((lo, lo + chunk), dossier_model=dossier_model,
+                                             rating_model=rating_model)
                 collector.add(expand_levels(rows_by_day(day_counts)), spread)
         collector.finish()
         if connection.vendor == "postgresql":
             # Rows of one (level, bucket) range together on disk: report queries read few pages.
             with connection.cursor() as cursor:
                 cursor.execute(f'CLUSTER "{Tally._meta.db_table}" USING tally_one_row_per_bucket')
+
+
+def rebuild(*, requested_by=None, chunk: int = 500_000) -> Rebuild:
+    """Replace the summary by a recount, in one transaction; writers wait meanwhile (their deltas apply after).
+    The recount runs over id ranges of `chunk` dossiers whose partial sums are added up, so memory stays flat."""
+    run = Rebuild.objects.create(requested_by=requested_by, requested_at=timezone.now())
+    with transaction.atomic():
+        replace_summary(chunk=chunk)
         run.dossiers = Dossier.objects.count()
         run.rows = Tally.objects.count() + DurationTally.objects.count()
         run.finished_at = timezone.now()

@@ -33,7 +33,8 @@ def _forbidden(request):
 
 @dataclass
 class Scope:
-    """What a report page was asked for: the filter form, its period, the agencies in scope and their label."""
+    """What a report page was asked for: the filter form, its period, the agencies in scope (competent agencies)
+    and their label, and the receiving desk the dossiers are limited to (None: any)."""
 
     form: PeriodForm
     period: dict
@@ -52,6 +53,11 @@ class Scope:
     def field_id(self):
         return self.period["field"] and self.period["field"].pk
 
+    @property
+    def desk_ids(self) -> set[int] | None:
+        desk = self.period.get("desk")
+        return {desk.pk} if desk else None
+
     def query(self, **extra) -> str:
         """The period as an address query (links from a report to its lists and files)."""
         p = self.period
@@ -59,6 +65,8 @@ class Scope:
                   "grouping": p.get("grouping") or "agency"}
         if p.get("agency"):
             params["agency"] = p["agency"].pk
+        if p.get("desk"):
+            params["desk"] = p["desk"].pk
         if p.get("field"):
             params["field"] = p["field"].pk
         params.update(extra)
@@ -91,6 +99,8 @@ def report_view(template: str, *, default_months: int | None = None, invalid: di
             period = form.period()
             ids = oversight_scope_ids(user=request.user, agency=period["agency"])
             label = period["agency"].name if period["agency"] else _("Toàn bộ phạm vi được xem")
+            if period.get("desk"):
+                label = _("%(scope)s – hồ sơ tiếp nhận tại %(desk)s") % {"scope": label, "desk": period["desk"].name}
             return view(request, Scope(form, period, ids, label))
 
         return wrapped
@@ -111,7 +121,8 @@ def _pdf_or_xlsx(request, scope: Scope, name: str, *, xlsx, pdf_template: str, p
 @report_view("reports/ii06a.html")
 def ii06a(request, scope: Scope):
     report = selectors.report_ii06a(agency_ids=scope.agency_ids, start=scope.start, end=scope.end,
-                                    grouping=scope.period["grouping"], field_id=scope.field_id)
+                                    grouping=scope.period["grouping"], field_id=scope.field_id,
+                                    desk_ids=scope.desk_ids)
     headers = {"groups": selectors.II06A_GROUPS, "first_header": exports.FIRST_HEADER[report.grouping]}
     file = _pdf_or_xlsx(request, scope, "bieu-II06a", xlsx=lambda: exports.ii06a_xlsx(report, scope_label=scope.label),
                         pdf_template="reports/ii06a_pdf.html", pdf_context={"report": report, **headers})
@@ -129,8 +140,9 @@ def drill_down(request, scope: Scope):
     if column not in columns or not selectors.valid_row_key(row_key):
         return render(request, "reports/drill_down.html", {"form": scope.form, "error": BAD_LINK}, status=400)
     qs = (selectors.cell_dossiers(user=request.user, agency_ids=scope.agency_ids, start=scope.start, end=scope.end,
-                                  column=column, row_key=row_key, field_id=scope.field_id)
-          .select_related("procedure", "receiving_agency").order_by(*selectors.cell_ordering(column)))
+                                  column=column, row_key=row_key, field_id=scope.field_id, desk_ids=scope.desk_ids)
+          .select_related("procedure", "receiving_agency", "competent_agency")
+          .order_by(*selectors.cell_ordering(column)))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "reports/drill_down.html", {
         "form": scope.form, "page": page, "column_label": columns[column], "row_label": selectors.row_label(row_key),
@@ -142,7 +154,7 @@ def drill_down(request, scope: Scope):
 @report_view("reports/dashboard.html", default_months=12)
 def dashboard(request, scope: Scope):
     board = selectors.dashboard(agency_ids=scope.agency_ids, start=scope.start, end=scope.end,
-                                field_id=scope.field_id)
+                                field_id=scope.field_id, desk_ids=scope.desk_ids)
     return render(request, "reports/dashboard.html", {
         "form": scope.form, "board": board, "scope_label": scope.label, "charts": charts.dashboard_charts(board),
     })
@@ -150,7 +162,8 @@ def dashboard(request, scope: Scope):
 
 @report_view("reports/scores.html")
 def scores(request, scope: Scope):
-    rows, total = selectors.scores_766(agency_ids=scope.agency_ids, start=scope.start, end=scope.end)
+    rows, total = selectors.scores_766(agency_ids=scope.agency_ids, start=scope.start, end=scope.end,
+                                       desk_ids=scope.desk_ids)
     file = _pdf_or_xlsx(
         request, scope, "chi-so-766",
         xlsx=lambda: exports.scores_xlsx(rows, total, start=scope.start, end=scope.end, scope_label=scope.label),
@@ -181,7 +194,7 @@ def rebuild(request):
 
 
 def public(request):
-    """Transparency for citizens: on-time share and usual processing time per agency and procedure."""
+    """Transparency for citizens: on-time share and usual processing time per receiving agency and procedure."""
     agencies, procedures, (start, end) = selectors.public_figures()
     return render(request, "reports/public.html", {"agencies": agencies, "procedures": procedures,
                                                    "start": start, "end": end})

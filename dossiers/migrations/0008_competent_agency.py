@@ -18,6 +18,11 @@ def fill(apps, schema_editor):
     Dossier.objects.filter(competent_agency__isnull=True).update(competent_agency=F("handling_agency"))
 
 
+def check_constraints_now(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -34,6 +39,9 @@ class Migration(migrations.Migration):
                 to="procedures.agency", verbose_name="cơ quan có thẩm quyền giải quyết"),
         ),
         migrations.RunPython(fill, migrations.RunPython.noop),
+        # PostgreSQL: the updates above leave deferred foreign-key checks pending, and a table with pending
+        # trigger events cannot be altered in the same transaction: run the checks now.
+        migrations.RunPython(check_constraints_now, migrations.RunPython.noop),
         migrations.AlterField(
             model_name="dossier",
             name="competent_agency",

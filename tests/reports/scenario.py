@@ -10,15 +10,30 @@ MARCH = (date(2025, 3, 1), date(2025, 3, 31))
 
 # Columns: received total, online, in person + post, carried over | resolved total, early, on time, late |
 # pending total, within time, overdue | withdrawn, stopped, refused.
+# Rows per competent agency (Circular 01/2018, II.06a): every dossier the desks handed over to Sở Tài chính
+# (H61.03) — resolved, stopped or still pending there — is on its row; the desks keep what they never handed over
+# (pending at the desk, withdrawn before hand-over, refused at reception).
 EXPECTED = {
+    "H61.03": [12, 5, 4, 3, 6, 2, 2, 2, 5, 1, 4, 0, 1, 0],
+    "H61.22.10": [3, 3, 0, 0, 0, 0, 0, 0, 2, 2, 0, 1, 0, 1],
+    "H61.22.11": [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+    "total": [15, 8, 4, 3, 6, 2, 2, 2, 7, 3, 4, 1, 1, 2],
+}
+# The totals filtered by receiving desk ("Nơi tiếp nhận"): what each desk received, whoever decides.
+EXPECTED_BY_DESK = {
     "H61.22.10": [13, 7, 3, 3, 5, 2, 1, 2, 6, 3, 3, 1, 1, 1],
     "H61.22.11": [2, 1, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0, 1],
-    "total": [15, 8, 4, 3, 6, 2, 2, 2, 7, 3, 4, 1, 1, 2],
 }
 
 
+def scope(world) -> set[int]:
+    """The agencies of the scenario: both desks and the department they hand over to."""
+    return {world.desk.pk, world.other_desk.pk, world.dept.pk}
+
+
 def build_march(script):
-    """The procedure's deadline is 3 working days: received Mon 09:00 → due Thu 09:00. No holiday in March 2025."""
+    """The procedure's deadline is 3 working days: received Mon 09:00 → due Thu 09:00. No holiday in March 2025.
+    Resolving or stopping hands a dossier over to Sở Tài chính first (tests/reports/conftest.py), which decides."""
     s = script
     d1 = s.received(vn(2025, 2, 24, 9))                       # carried over, resolved late on 5 Mar
     s.resolve(d1, vn(2025, 3, 5, 10))

@@ -29,7 +29,7 @@ def test_concurrent_receipts_and_results_keep_the_summary_exact(script):
                                       else script.withdraw(d, vn(2025, 3, 11, 10))),
                     prepare=lambda i: forwarded[i] if i < 16 else received[i]))
     assert tally.differences() == []
-    cells = selectors.report_ii06a(agency_ids={world.desk.pk, world.other_desk.pk}, start=vn(2025, 3, 1).date(),
-                                   end=vn(2025, 3, 31).date()).total.cells
+    cells = selectors.report_ii06a(agency_ids={world.desk.pk, world.other_desk.pk, world.dept.pk},
+                                   start=vn(2025, 3, 1).date(), end=vn(2025, 3, 31).date()).total.cells
     assert (cells["received_total"], cells["resolved_total"], cells["withdrawn"], cells["pending_total"]) == (
         24, 16, 8, 0)

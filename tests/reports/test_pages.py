@@ -6,6 +6,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from dossiers import services
 from reports import selectors
 from surveys.services import rating_submit
 from tests.dossiers.conftest import at, vn
@@ -137,3 +138,22 @@ def test_report_pages_run_a_bounded_number_of_queries_whatever_the_data(march, w
                       (f"/can-bo/bao-cao/tong-quan/?{QUERY}", 16), (f"/can-bo/bao-cao/chi-so-766/?{QUERY}", 20)):
         with django_assert_max_num_queries(most):
             assert client.get(url).status_code == 200
+
+
+def test_the_dashboard_counts_apologies_and_those_issued_late(world, inspector, client):
+    leader = world.user("leader@dept")
+    in_time, late, other_month = (world.processing(received_at=vn(2025, 3, 10, 10, 0)) for _ in range(3))
+    with at(vn(2025, 3, 11, 10, 0)):  # two working days before the due time (Thu 13 Mar 10:00)
+        services.dossier_apologise(dossier=in_time, actor=leader, reason="Chờ liên ngành",
+                                   new_appointment_at=vn(2025, 3, 17, 10, 0))
+    with at(vn(2025, 3, 14, 9, 0)):  # after the due time: issued, and marked late
+        services.dossier_apologise(dossier=late, actor=leader, reason="Chờ liên ngành",
+                                   new_appointment_at=vn(2025, 3, 20, 10, 0))
+    with at(vn(2025, 4, 1, 9, 0)):
+        services.dossier_apologise(dossier=other_month, actor=leader, reason="Chờ liên ngành",
+                                   new_appointment_at=vn(2025, 4, 20, 10, 0))
+    page = client.get("/can-bo/bao-cao/tong-quan/?start=01/03/2025&end=31/03/2025")
+    board = page.context["board"]
+    assert (board.apologies, board.late_apologies) == (2, 1)
+    body = page.content.decode()
+    assert 'id="kpi-apologies">2<' in body and "1 phiếu lập muộn" in body
