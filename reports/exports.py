@@ -25,14 +25,22 @@ FIRST_HEADER = {"agency": _("Cơ quan, đơn vị"), "field": _("Lĩnh vực"), 
 COUNTED_FOR = "Hồ sơ được tính cho cơ quan có thẩm quyền giải quyết; nơi tiếp nhận là bộ lọc."
 
 
+def _cell(ws, row: int, column: int, value=None):
+    """A cell whose text stays text: openpyxl turns any string starting with "=" into a formula, so a field or
+    procedure name such as "=HYPERLINK(…)" (an admin edit, a catalog import) would run in the reader's Excel.
+    Every string is written as a plain string cell, exactly as typed; numbers stay numbers."""
+    cell = ws.cell(row, column, value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
+
+
 def _workbook(title: str, subtitle: str):
     wb = Workbook()
     ws = wb.active
     ws.title = title[:31]
-    ws["A1"] = title
-    ws["A1"].font = Font(bold=True, size=13)
-    ws["A2"] = subtitle
-    ws["A2"].font = Font(italic=True)
+    _cell(ws, 1, 1, title).font = Font(bold=True, size=13)
+    _cell(ws, 2, 1, subtitle).font = Font(italic=True)
     ws["A3"] = COUNTED_FOR
     ws["A3"].font = Font(italic=True, size=9)
     return wb, ws
@@ -52,30 +60,30 @@ def ii06a_xlsx(report, *, scope_label: str) -> bytes:
 def _ii06a_xlsx(report, *, scope_label: str) -> bytes:
     wb, ws = _workbook("Biểu II.06a", f"Tình hình, kết quả giải quyết TTHC – {scope_label} – "
                                      f"từ {report.start:%d/%m/%Y} đến {report.end:%d/%m/%Y}")
-    ws.cell(4, 1, "STT")
-    ws.cell(4, 2, str(FIRST_HEADER[report.grouping]))
-    ws.cell(4, 3, "Mã")
+    _cell(ws, 4, 1, "STT")
+    _cell(ws, 4, 2, str(FIRST_HEADER[report.grouping]))
+    _cell(ws, 4, 3, "Mã")
     for c in (1, 2, 3):
         ws.merge_cells(start_row=4, start_column=c, end_row=5, end_column=c)
     column = 4
     for group, subs in II06A_GROUPS:
-        ws.cell(4, column, str(group))
+        _cell(ws, 4, column, str(group))
         ws.merge_cells(start_row=4, start_column=column, end_row=4, end_column=column + len(subs) - 1)
         for i, (_key, sub) in enumerate(subs):
-            ws.cell(5, column + i, str(sub))
+            _cell(ws, 5, column + i, str(sub))
         column += len(subs)
     last_column = column - 1
     row_no = 6
     for i, row in enumerate([*report.rows, report.total], start=1):
         is_total = row is report.total
-        ws.cell(row_no, 1, None if is_total else i)
-        ws.cell(row_no, 2, row.label)
-        ws.cell(row_no, 3, row.code)
+        _cell(ws, row_no, 1, None if is_total else i)
+        _cell(ws, row_no, 2, row.label)
+        _cell(ws, row_no, 3, row.code)
         for j, key in enumerate(COLUMN_KEYS):
-            ws.cell(row_no, 4 + j, int(row.cells[key]))
+            _cell(ws, row_no, 4 + j, int(row.cells[key]))
         if is_total:
             for c in range(1, last_column + 1):
-                ws.cell(row_no, c).font = Font(bold=True)
+                _cell(ws, row_no, c).font = Font(bold=True)
         row_no += 1
     for r in ws.iter_rows(min_row=4, max_row=row_no - 1, max_col=last_column):
         for cell in r:
@@ -96,7 +104,7 @@ def scores_xlsx(rows, total, *, start, end, scope_label: str) -> bytes:
     header = ["Cơ quan, đơn vị", "Mã", "Chỉ số", "Tử số", "Mẫu số", "Tỷ lệ (%)", "Ngưỡng đạt tối đa (%)",
               "Điểm", "Điểm tối đa", "Thời gian giải quyết trung bình (ngày)"]
     for c, text in enumerate(header, start=1):
-        cell = ws.cell(4, c, text)
+        cell = _cell(ws, 4, c, text)
         cell.font, cell.alignment, cell.border = Font(bold=True), CENTRE, BOX
     r = 5
     for score in [*rows, total]:
@@ -110,7 +118,7 @@ def scores_xlsx(rows, total, *, start, end, scope_label: str) -> bytes:
                       float(indicator.max_points),
                       float(score.average_days) if score.average_days is not None else None]
             for c, value in enumerate(values, start=1):
-                ws.cell(r, c, value).border = BOX
+                _cell(ws, r, c, value).border = BOX
             r += 1
     ws.column_dimensions["A"].width = 44
     ws.column_dimensions["C"].width = 40
