@@ -8,7 +8,11 @@ WORKDIR /app
 COPY pyproject.toml constraints.txt ./
 RUN pip install --no-cache-dir -c constraints.txt -e .
 COPY . .
-RUN DJANGO_SECRET_KEY=build DJANGO_ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput \
-    && DJANGO_SECRET_KEY=build DJANGO_ALLOWED_HOSTS=localhost python manage.py compilemessages --ignore=.venv
+# Build-time values only: the production settings refuse a short secret key or no https PUBLIC_BASE_URL.
+RUN export DJANGO_SECRET_KEY="build-$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+        DJANGO_ALLOWED_HOSTS=localhost PUBLIC_BASE_URL=https://build.invalid \
+    && python manage.py collectstatic --noinput && python manage.py compilemessages --ignore=.venv
 EXPOSE 8000
-CMD ["gunicorn", "onecua.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# onecua/gunicorn.conf.py: the access log goes through the filter that masks tokens and personal data.
+CMD ["gunicorn", "onecua.wsgi:application", "--config", "onecua/gunicorn.conf.py", "--bind", "0.0.0.0:8000", \
+     "--workers", "3"]

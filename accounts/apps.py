@@ -1,7 +1,29 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Tài khoản")
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from .second_factor import on_user_logged_in
+
+        user_logged_in.connect(on_user_logged_in, dispatch_uid="accounts.second_factor")
+        checks.register(check_trusted_proxies, checks.Tags.security)
+
+
+def check_trusted_proxies(app_configs=None, **kwargs):
+    """TRUSTED_PROXIES must be IP addresses or networks (a typo would otherwise fail on the first request)."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from .ratelimit import trusted_proxies
+
+    try:
+        trusted_proxies()
+    except ImproperlyConfigured as exc:
+        return [checks.Error(str(exc), id="accounts.E001")]
+    return []

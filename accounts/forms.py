@@ -1,17 +1,14 @@
-import hashlib
-
 from django import forms
-from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from .models import User
-from .ratelimit import count_hit, hits
 from .validators import clean_phone
 
 
 class LoginForm(AuthenticationForm):
+    """Django's sign-in form; repeated failures are locked out by django-axes (accounts/lockout.py)."""
+
     error_messages = {
         "invalid_login": _("Tên đăng nhập hoặc mật khẩu không đúng. Lưu ý: mật khẩu phân biệt chữ hoa, chữ thường."),
         "inactive": _("Tài khoản này đã bị khóa."),
@@ -22,29 +19,11 @@ class LoginForm(AuthenticationForm):
         self.fields["username"].label = _("Tên đăng nhập, thư điện tử hoặc số điện thoại")
         self.fields["password"].label = _("Mật khẩu")
 
-    def _throttle_key(self) -> str:
-        login = (self.data.get("username") or "").strip().lower()
-        ip = self.request.META.get("REMOTE_ADDR", "") if self.request is not None else ""
-        digest = hashlib.sha256(f"{login}|{ip}".encode()).hexdigest()  # no personal data in cache keys
-        return f"login-failures:{digest}"
-
-    def clean(self):
-        limit = settings.ONECUA["LOGIN_FAILURES_ALLOWED"]
-        key = self._throttle_key()
-        if hits(key) >= limit:
-            raise forms.ValidationError(
-                _("Bạn đã đăng nhập sai %(n)s lần. Vì an toàn, hãy thử lại sau %(minutes)s phút.")
-                % {"n": limit, "minutes": settings.ONECUA["LOGIN_LOCKOUT_MINUTES"]},
-                code="throttled",
-            )
-        try:
-            return super().clean()
-        except forms.ValidationError:
-            count_hit(key, window_seconds=settings.ONECUA["LOGIN_LOCKOUT_MINUTES"] * 60)
-            raise
-
 
 class RegisterForm(forms.Form):
+    """Checks only what the registrant typed: whether an address already has an account is never said here
+    (accounts.services.register_citizen answers the same either way)."""
+
     full_name = forms.CharField(label=_("Họ và tên"), max_length=255)
     email = forms.EmailField(label=_("Thư điện tử"), required=False)
     phone = forms.CharField(label=_("Số điện thoại"), max_length=20, required=False)
@@ -53,18 +32,10 @@ class RegisterForm(forms.Form):
 
     def clean_phone(self):
         raw = self.cleaned_data["phone"]
-        if not raw:
-            return ""
-        phone = clean_phone(raw)
-        if User.objects.filter(phone=phone).exists():
-            raise forms.ValidationError(_("Số điện thoại này đã có tài khoản."))
-        return phone
+        return clean_phone(raw) if raw else ""
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if email and User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(_("Thư điện tử này đã có tài khoản."))
-        return email
+        return self.cleaned_data["email"].strip().lower()
 
     def clean(self):
         data = super().clean()
@@ -78,3 +49,18 @@ class RegisterForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("password1", exc)
         return data
+
+
+class OTPCodeForm(forms.Form):
+    """The six-digit code of an authenticator app (TOTP)."""
+
+    code = forms.CharField(
+        label=_("Mã xác thực (6 chữ số)"), max_length=12,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}),
+    )
+
+    def clean_code(self):
+        code = "".join(self.cleaned_data["code"].split())
+        if not (code.isdigit() and len(code) == 6):
+            raise forms.ValidationError(_("Mã xác thực gồm 6 chữ số."))
+        return code

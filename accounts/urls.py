@@ -13,4 +13,6 @@ urlpatterns = [
     ),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("dang-ky/", views.register, name="register"),
+    path("ma-xac-thuc/", views.otp_verify, name="otp_verify"),
+    path("xac-thuc-hai-buoc/", views.otp_setup, name="otp_setup"),
 ]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from accounts.admin import sync_administrator_access
 from accounts.models import Role, StaffMembership, User
 from procedures.models import Agency, AgencyKind
 
@@ -81,11 +82,14 @@ def load_users(agencies: dict[str, Agency]) -> list[DemoLogin]:
     for username, full_name, role, agency_id in STAFF:
         user, created = User.objects.get_or_create(username=username, defaults={"full_name": full_name})
         user.full_name = full_name
+        # The administrator is staff (the admin, scoped to the province's agencies), never a superuser: a
+        # superuser is the site operator's, made with `createsuperuser`.
         user.is_staff = role == Role.ADMIN
-        user.is_superuser = role == Role.ADMIN
+        user.is_superuser = False
         user.set_password(DEMO_PASSWORD)
         user.save()
         StaffMembership.objects.get_or_create(user=user, agency=agencies[agency_id], role=role)
+        sync_administrator_access(user)  # the group "Quản trị cơ quan" (its model permissions)
         logins.append(DemoLogin(username, full_name, Role(role).label, agencies[agency_id].name))
     username, full_name, phone, email = CITIZEN
     citizen, _ = User.objects.get_or_create(username=username)

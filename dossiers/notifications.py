@@ -32,6 +32,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.dispatch import Signal
@@ -97,12 +98,27 @@ def masked_recipient(notification: Notification) -> str:
     return mask_email(notification.recipient)
 
 
-# ---------------------------------------------------------------- SMS backends (ONECUA_SMS_BACKEND)
+# ---------------------------------------------------------------- console backends (development)
+class ConsoleEmailBackend(BaseEmailBackend):
+    """Development e-mail backend (settings.EMAIL_BACKEND's default outside production, which refuses it): logs
+    the masked recipients, the idempotency key and the subject. Never the text: it holds the applicant's name and
+    address, and links (the rating link's token opens the rating page)."""
+
+    def send_messages(self, email_messages) -> int:
+        for message in email_messages:
+            log.info("E-mail to %s [%s]: %s (%s characters, text not shown)",
+                     ", ".join(mask_email(address) for address in message.recipients()),
+                     message.extra_headers.get("X-Onecua-Idempotency-Key", "-"), message.subject,
+                     len(message.body or ""))
+        return len(email_messages)
+
+
 class ConsoleSMSBackend:
-    """Development backend: logs the message with the phone masked (a full number is never logged)."""
+    """Development SMS backend: logs the masked phone, the idempotency key and the length. Never the text: it
+    carries links (the rating link's token) and whatever reason or items the staff typed."""
 
     def send(self, *, phone: str, text: str, idempotency_key: str) -> None:
-        log.info("SMS to %s [%s]: %s", mask_phone(phone), idempotency_key, text)
+        log.info("SMS to %s [%s]: %s characters, text not shown", mask_phone(phone), idempotency_key, len(text))
 
 
 class LocmemSMSBackend:

@@ -4,7 +4,7 @@ Submission keeps nothing in the session: files already checked are parked in pri
 by signed tokens in the page, so an expired session or a refused field never loses what was entered.
 """
 
-import uuid
+import os
 from contextlib import ExitStack
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -17,6 +17,7 @@ from django.core.files.storage import default_storage
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -29,24 +30,36 @@ from .errors import DossierError, InvalidInput
 from .models import Dossier, State
 from .portal_forms import AnswerSupplementForm, ApplicantForm, TrackForm, WithdrawForm
 from .selectors import citizen_forms, citizen_timeline, find_tracked_dossier, next_step
-from .uploads import check_upload
+from .uploads import PARKED_DIR, check_upload
 from .workspace import pdf_response
 
 SIGNING_SALT = "onecua.portal.submission"
+REVIEW_SALT = "onecua.portal.submission.review"
 TRACKED_KEY = "portal_tracked_dossiers"
 
 
 # ---------------------------------------------------------------- parked files
-def _park(uploaded) -> str:
-    """Check a file and park it in private storage; return a signed token naming it."""
+def _park(uploaded, *, owner: str) -> str:
+    """Check a file and park it in private storage (what the check says to store: a re-encoded image); return a
+    signed token naming it. The parked name is derived from the content and the client (`owner`), so posting
+    the same file again reuses the parked copy instead of adding one; parked files older than
+    ONECUA["PARKED_UPLOAD_HOURS"] are removed by the task dossiers.remove_parked_uploads."""
     checked = check_upload(uploaded)
-    name = default_storage.save(f"tmp/{uuid.uuid4().hex}{checked.extension}", uploaded)
+    key = salted_hmac(f"{SIGNING_SALT}.parked", f"{owner}:{checked.sha256}", algorithm="sha256").hexdigest()[:40]
+    name = f"{PARKED_DIR}/{key}{checked.extension}"
+    if default_storage.exists(name):
+        try:  # parked again now: not one of the abandoned files the clean-up removes
+            os.utime(default_storage.path(name))
+        except (NotImplementedError, OSError):
+            pass
+    else:
+        name = default_storage.save(name, checked.content or uploaded)
     return signing.dumps({"path": name, "name": uploaded.name[-200:]}, salt=SIGNING_SALT)
 
 
 def _unpark(token: str) -> dict | None:
     try:
-        data = signing.loads(token, salt=SIGNING_SALT, max_age=2 * 24 * 3600)
+        data = signing.loads(token, salt=SIGNING_SALT, max_age=settings.ONECUA["PARKED_UPLOAD_HOURS"] * 3600)
     except signing.BadSignature:
         return None
     return data if default_storage.exists(data["path"]) else None
@@ -60,23 +73,38 @@ class DocumentSlot:
     error: str = ""
 
 
-def _document_slots(request, procedure: Procedure) -> tuple[list[DocumentSlot], bool]:
-    slots, ok = [], True
+def _document_slots(request, procedure: Procedure, *, accept_files: bool = True) -> tuple[list[DocumentSlot], bool]:
+    """The checklist with the files kept from earlier posts and those of this post (checked and parked unless
+    `accept_files` is false). A file replaced by a new one is deleted: posting again never adds up."""
+    slots, ok, replaced = [], True, set()
     for doc in procedure.documents.all():
         token = request.POST.get(f"kept_{doc.pk}", "") if request.method == "POST" else ""
         kept = _unpark(token) if token else None
         slot = DocumentSlot(doc, kept, token if kept else "")
-        uploaded = request.FILES.get(f"file_{doc.pk}")
+        uploaded = request.FILES.get(f"file_{doc.pk}") if accept_files else None
         if uploaded:
             try:
-                slot.token = _park(uploaded)
+                slot.token = _park(uploaded, owner=_client_ip(request))
                 slot.kept = _unpark(slot.token)
             except InvalidInput as exc:
                 slot.error, ok = exc.message, False
+            else:
+                if kept:
+                    replaced.add(kept["path"])
         if request.method == "POST" and doc.mandatory and not slot.kept and not slot.error:
             slot.error, ok = _("Giấy tờ này là bắt buộc: hãy đính kèm tệp PDF, JPEG hoặc PNG."), False
         slots.append(slot)
+    for path in replaced - {slot.kept["path"] for slot in slots if slot.kept}:
+        default_storage.delete(path)
     return slots, ok
+
+
+def _uploads_limited(request) -> bool:
+    """Posting files (each checked in depth, then parked) is limited per client and hour."""
+    if request.method != "POST" or not request.FILES:
+        return False
+    count = count_hit(f"portal-submit-files:{_client_ip(request)}", window_seconds=3600)
+    return count > settings.ONECUA["UPLOAD_POSTS_PER_HOUR"]
 
 
 def _procedure(code: str) -> Procedure:
@@ -89,26 +117,45 @@ def _procedure(code: str) -> Procedure:
 def submit(request, national_code: str):
     procedure = _procedure(national_code)
     form = ApplicantForm(request.POST or None, procedure=procedure)
+    if _uploads_limited(request):
+        # What was typed (and the files kept from earlier posts) is shown again; this post's files are not taken.
+        slots, _files_ok = _document_slots(request, procedure, accept_files=False)
+        messages.error(request, _("Bạn đã gửi tệp đính kèm quá nhiều lần trong một giờ (tối đa %(n)s lần). Các tệp "
+                                  "vừa chọn chưa được nhận; thông tin đã nhập vẫn được giữ nguyên. Vui lòng thử lại "
+                                  "sau.") % {"n": settings.ONECUA["UPLOAD_POSTS_PER_HOUR"]})
+        return render(request, "portal/submit.html", {"procedure": procedure, "form": form, "slots": slots},
+                      status=429)
     slots, files_ok = _document_slots(request, procedure)
     if request.method == "POST" and form.is_valid() and files_ok:
         payload = {k: (v.pk if hasattr(v, "pk") else (v.isoformat() if hasattr(v, "isoformat") else v))
                    for k, v in form.cleaned_data.items()}
         payload["files"] = {str(s.line.pk): s.token for s in slots if s.token}
         context = {"procedure": procedure, "form": form, "slots": slots,
-                   "payload": signing.dumps(payload, salt=SIGNING_SALT)}
+                   "payload": _sign_review(payload, procedure)}
         return render(request, "portal/review.html", context)
     status = 400 if request.method == "POST" else 200
     return render(request, "portal/submit.html", {"procedure": procedure, "form": form, "slots": slots},
                   status=status)
 
 
+def _sign_review(payload: dict, procedure: Procedure) -> str:
+    """The reviewed submission for the confirm page: signed with a salt of its own (a parked file's token never
+    reads as a submission, nor the reverse) and bound to its procedure."""
+    return signing.dumps({**payload, "procedure": procedure.pk}, salt=REVIEW_SALT)
+
+
 @require_POST
 def submit_confirm(request, national_code: str):
     procedure = _procedure(national_code)
     try:
-        payload = signing.loads(request.POST.get("payload", ""), salt=SIGNING_SALT, max_age=2 * 24 * 3600)
+        payload = signing.loads(request.POST.get("payload", ""), salt=REVIEW_SALT, max_age=2 * 24 * 3600)
     except signing.BadSignature:
         messages.error(request, _("Phiên nộp hồ sơ đã hết hạn hoặc không hợp lệ. Vui lòng nhập lại."))
+        return redirect("portal:submit", national_code=national_code)
+    if payload.get("procedure") != procedure.pk:
+        # Reviewed for another procedure: its files are not this procedure's documents.
+        messages.error(request, _("Thông tin đã kiểm tra thuộc một thủ tục khác, không phải thủ tục “%(name)s”. "
+                                  "Vui lòng nhập lại hồ sơ cho thủ tục này.") % {"name": procedure.name})
         return redirect("portal:submit", national_code=national_code)
     agency = procedure.agencies.filter(pk=payload["agency"], is_one_stop_desk=True).first()
     if agency is None:
@@ -120,6 +167,11 @@ def submit_confirm(request, national_code: str):
     parked = {int(k): _unpark(v) for k, v in payload["files"].items()}
     if any(v is None for v in parked.values()):
         messages.error(request, _("Tệp đính kèm đã hết hạn lưu tạm. Vui lòng đính kèm lại."))
+        return redirect("portal:submit", national_code=national_code)
+    missing = [doc.name for doc in procedure.documents.all() if doc.mandatory and doc.pk not in parked]
+    if missing:  # the checklist changed since the review
+        messages.error(request, _("Còn thiếu giấy tờ bắt buộc: %(names)s. Vui lòng đính kèm lại.")
+                       % {"names": "; ".join(missing)})
         return redirect("portal:submit", national_code=national_code)
     try:
         with ExitStack() as files:
@@ -164,7 +216,10 @@ def _tracked_or_404(request, code: str) -> Dossier:
 
 
 def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "unknown")
+    """The client's address behind trusted reverse proxies (settings.TRUSTED_PROXIES); see accounts.ratelimit."""
+    from accounts.ratelimit import client_ip
+
+    return client_ip(request) or "unknown"
 
 
 def _rate_limited(request) -> bool:

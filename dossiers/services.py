@@ -752,7 +752,8 @@ def _store_attachment(dossier: Dossier, *, actor, uploaded, checked, document, p
         content_type=checked.content_type, size=checked.size, sha256=checked.sha256,
         uploaded_by=None if actor is APPLICANT else actor,
     )
-    attachment.file.save(f"upload{checked.extension}", uploaded, save=False)
+    # A re-encoded image (checked.content) is stored instead of what was sent: nothing appended survives.
+    attachment.file.save(f"upload{checked.extension}", checked.content or uploaded, save=False)
     journal = _saved_files.get()
     if journal is not None:
         journal.append((attachment.file.storage, attachment.file.name))

@@ -72,3 +72,14 @@ def render_tracking_books(day: str | None = None) -> int:
     for agency_id in agency_ids:
         render_tracking_book.delay(agency_id, the_day.isoformat())
     return len(agency_ids)
+
+
+@shared_task(name="dossiers.remove_parked_uploads", time_limit=10 * 60, soft_time_limit=9 * 60, **IDEMPOTENT)
+def remove_parked_uploads(older_than_hours: float | None = None) -> int:
+    """Delete uploads parked by online submissions that were never confirmed, once older than
+    ONECUA["PARKED_UPLOAD_HOURS"] (scheduled hourly). Idempotent: a second run finds nothing left to delete."""
+    from datetime import timedelta
+
+    from .uploads import remove_parked_uploads as remove
+
+    return remove(older_than=None if older_than_hours is None else timedelta(hours=older_than_hours))

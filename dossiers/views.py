@@ -7,9 +7,11 @@ from django.http import FileResponse, Http404
 from django.shortcuts import render
 
 from accounts.selectors import is_staff_member
+from privacy.services import access_record
 
 from .models import Attachment, Dossier
 from .selectors import dossier_events, dossier_for_staff
+from .uploads import EXTENSIONS, download_name
 
 
 def staff_required(view):
@@ -43,13 +45,16 @@ def dossier_event_list(request, pk: int):
 def attachment_download(request, pk: int, attachment_pk: int):
     dossier = visible_or_404(request, pk)
     try:
-        attachment = dossier.attachments.get(pk=attachment_pk)
+        attachment = dossier.attachments.select_related("document").get(pk=attachment_pk)
     except Attachment.DoesNotExist as exc:
         raise Http404 from exc
-    response = FileResponse(
-        attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
+    access_record(actor=request.user, dossier=dossier, what="attachment", detail=str(attachment.pk), request=request)
+    # The type detected at upload; the name from the checklist line, never the one the uploader chose.
+    content_type = attachment.content_type if attachment.content_type in EXTENSIONS else "application/octet-stream"
+    filename = download_name(document_name=attachment.document.name if attachment.document else "",
+                             content_type=content_type)
+    response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=filename,
+                            content_type=content_type)
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response

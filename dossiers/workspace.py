@@ -15,6 +15,7 @@ from django_fsm import can_proceed
 
 from accounts.models import Role
 from accounts.selectors import memberships_of
+from privacy.services import access_record, access_record_many
 from procedures.models import Agency
 from procedures.worktime import TZ
 
@@ -47,6 +48,12 @@ from .workspace_forms import (
 )
 
 PAGE_SIZE = 25
+
+
+def _number(value: str | None) -> int | None:
+    """An id or a version sent by a form: ASCII digits that fit a database integer, else None (str.isdigit()
+    also accepts "²", which int() refuses)."""
+    return int(value) if value and len(value) <= 18 and value.isascii() and value.isdigit() else None
 
 
 # ---------------------------------------------------------------- queues
@@ -84,7 +91,7 @@ def intake(request, agency_id: int):
     status = 200
     if form.is_bound and form.is_valid():
         procedure = form.cleaned_data["procedure"]
-        ticked = {int(x) for x in request.POST.getlist("provided") if x.isdigit()}
+        ticked = {n for x in request.POST.getlist("provided") if (n := _number(x)) is not None}
         data = form.cleaned_data
         applicant = services.ApplicantData(
             name=data["applicant_name"], id_number=data["applicant_id_number"], phone=data["applicant_phone"],
@@ -111,8 +118,8 @@ def intake(request, agency_id: int):
             return redirect("dossiers:detail", pk=dossier.pk)
     else:
         pid = request.POST.get("procedure") or request.GET.get("procedure")
-        if pid and pid.isdigit():
-            procedure = form.fields["procedure"].queryset.filter(pk=pid).first()
+        if _number(pid) is not None:
+            procedure = form.fields["procedure"].queryset.filter(pk=_number(pid)).first()
     documents = list(procedure.documents.all()) if procedure else []
     ticked = set(request.POST.getlist("provided"))
     return render(request, "dossiers/workspace/intake.html",
@@ -246,7 +253,9 @@ def render_detail(request, dossier: Dossier, *, bound: dict | None = None, statu
 
 @staff_required
 def dossier_detail(request, pk: int):
-    return render_detail(request, visible_or_404(request, pk))
+    dossier = visible_or_404(request, pk)
+    access_record(actor=request.user, dossier=dossier, what="staff_page", request=request)
+    return render_detail(request, dossier)
 
 
 @staff_required
@@ -262,7 +271,7 @@ def dossier_action(request, pk: int, name: str):
     version = request.POST.get("version")
     try:
         updated = _perform(name, dossier, request.user, form.cleaned_data,
-                           int(version) if version and version.isdigit() else None)
+                           _number(version))
     except ActionForbidden as exc:
         messages.error(request, exc.message)
         return render_detail(request, dossier, bound={name: form}, status=403)
@@ -300,6 +309,7 @@ def dossier_form_pdf(request, pk: int, number: str):
     dossier = visible_or_404(request, pk)
     if number not in dict(printable_forms(dossier)):
         raise Http404
+    access_record(actor=request.user, dossier=dossier, what="form_pdf", detail=number, request=request)
     return pdf_response(render_dossier_form(number, dossier))
 
 
@@ -313,6 +323,7 @@ def tracking_book(request):
         data = form.cleaned_data
         dossiers = tracking_book_dossiers(user=request.user, agency_id=data["agency"].pk, start=data["start"],
                                           end=data["end"])
+        access_record_many(actor=request.user, dossiers=dossiers, what="export", detail="07", request=request)
         return pdf_response(render_tracking_book(agency=data["agency"], start=data["start"], end=data["end"],
                                                  dossiers=dossiers))
     return render(request, "dossiers/workspace/book.html", {"form": form},

@@ -10,6 +10,8 @@ admin.site.index_title = _("Quản trị hệ thống")
 
 urlpatterns = [
     path("", procedure_views.home, name="home"),
+    # /quyen-rieng-tu/, /tai-khoan/du-lieu-cua-toi/…, /can-bo/truy-cap-du-lieu/, /can-bo/yeu-cau-dinh-chinh/…
+    path("", include("privacy.urls")),
     path("thu-tuc/", include("procedures.urls")),
     path("tai-khoan/", include("accounts.urls")),
     path("can-bo/hop-thu/", include("dossiers.outbox_urls")),

@@ -6,6 +6,10 @@ from .worktime import to_local
 
 # Dates as people type them (dd/mm/yyyy), ISO accepted too: forms and imported spreadsheets.
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+# The dates a filter or an appointment may name: a typing slip such as 31/12/9999 would otherwise overflow the
+# day arithmetic (the day after, the local midnight) deep inside a report.
+MIN_DATE = date(2000, 1, 1)
+MAX_DATE = date(2100, 12, 31)
 
 
 def vn_datetime(value: datetime | None) -> str:

@@ -1,19 +1,31 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .formatting import DATE_INPUT_FORMATS
+from .formatting import DATE_INPUT_FORMATS, MAX_DATE, MIN_DATE
 from .models import OnlineLevel, ProcedureLevel
 from .selectors import catalog_fields
 
 
 class VNDateField(forms.DateField):
-    """A date typed as dd/mm/yyyy (ISO accepted too), shown back as dd/mm/yyyy."""
+    """A date typed as dd/mm/yyyy (ISO accepted too), shown back as dd/mm/yyyy, between MIN_DATE and MAX_DATE
+    (01/01/2000–31/12/2100) unless other bounds are given."""
 
-    def __init__(self, **kwargs):
+    default_error_messages = {
+        "invalid": _("Nhập ngày theo dạng dd/mm/yyyy."),
+        "out_of_range": _("Hãy nhập một ngày từ %(min)s đến %(max)s."),
+    }
+
+    def __init__(self, *, min_date=MIN_DATE, max_date=MAX_DATE, **kwargs):
+        self.min_date, self.max_date = min_date, max_date
         kwargs.setdefault("input_formats", DATE_INPUT_FORMATS)
-        kwargs.setdefault("error_messages", {"invalid": _("Nhập ngày theo dạng dd/mm/yyyy.")})
         kwargs.setdefault("widget", forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy"}))
         super().__init__(**kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not self.min_date <= value <= self.max_date:
+            raise forms.ValidationError(self.error_messages["out_of_range"], code="out_of_range",
+                                        params={"min": f"{self.min_date:%d/%m/%Y}", "max": f"{self.max_date:%d/%m/%Y}"})
 
 
 class DateRangeForm(forms.Form):

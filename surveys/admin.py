@@ -1,6 +1,9 @@
-"""Admin: administrators edit the questionnaire's criteria; ratings, indices and answers are read-mostly."""
+"""Admin: administrators edit the questionnaire's criteria; ratings, indices, answers and follow-ups are written
+by the services and are read-only here, limited to the dossiers the user may see (dossiers/admin.py)."""
 
 from django.contrib import admin
+
+from dossiers.admin import ServiceRecordAdmin
 
 from .models import Answer, EvaluationIndices, FollowUp, Question, QuestionnaireResponse, Rating
 
@@ -19,12 +22,8 @@ class QuestionAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+class ReadOnlyAdmin(ServiceRecordAdmin):
+    """Read-only for everyone, superusers included; rows of the dossiers the user may see only."""
 
 
 @admin.register(Rating)
@@ -54,6 +53,12 @@ class AnswerInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(QuestionnaireResponse)
 class QuestionnaireResponseAdmin(ReadOnlyAdmin):
@@ -66,6 +71,6 @@ class QuestionnaireResponseAdmin(ReadOnlyAdmin):
 @admin.register(FollowUp)
 class FollowUpAdmin(ReadOnlyAdmin):
     list_display = ("dossier", "agency", "status", "created_at", "responded_by", "responded_at")
-    list_filter = ("status", "agency")
+    list_filter = ("status", ("agency", admin.RelatedOnlyFieldListFilter))
     search_fields = ("dossier__code",)
     list_select_related = ("dossier", "agency", "responded_by")

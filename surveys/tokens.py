@@ -16,7 +16,10 @@ from django.utils.translation import gettext as _
 
 from .models import Via
 
-SALT = "onecua.surveys.rating"
+# One salt per way in: a token signed for one way never verifies as another's. The link's is the salt all tokens
+# shared before, so the links already sent by SMS and e-mail stay valid for their 30 days.
+SALTS = {Via.KIOSK: "onecua.surveys.rating.kiosk", Via.LINK: "onecua.surveys.rating",
+         Via.TRACKING: "onecua.surveys.rating.tracking"}
 _WAY_CODES = {Via.KIOSK: "k", Via.LINK: "l", Via.TRACKING: "t"}
 _WAYS = {code: via for via, code in _WAY_CODES.items()}
 
@@ -48,21 +51,30 @@ def lifetime(via: str) -> timedelta:
 
 def make_token(*, dossier_id: int, via: str, now: datetime | None = None) -> str:
     expires = int(((now or timezone.now()) + lifetime(via)).timestamp())
-    return signing.Signer(salt=SALT).sign(f"{dossier_id}-{_WAY_CODES[Via(via)]}-{int_to_base36(expires)}")
+    via = Via(via)
+    return signing.Signer(salt=SALTS[via]).sign(f"{dossier_id}-{_WAY_CODES[via]}-{int_to_base36(expires)}")
 
 
-def read_token(token: str, *, now: datetime | None = None) -> RatingToken:
-    """The token's content, or TokenError with a message for the applicant (forged, mangled or expired)."""
+def read_token(token: str, *, via: str | None = None, now: datetime | None = None) -> RatingToken:
+    """The token's content, or TokenError with a message for the applicant (forged, mangled, expired, or for
+    another way in than `via` when given). The way named in the token picks the salt its signature is checked
+    with."""
     invalid = TokenError(_("Đường dẫn đánh giá không hợp lệ. Hãy mở lại đường dẫn trong thông báo hoặc trang tra "
                            "cứu hồ sơ."))
     try:
-        value = signing.Signer(salt=SALT).unsign(token or "")
-        dossier_part, way, expires_part = value.split("-")
+        way = (token or "").rpartition(":")[0].split("-")[1]
+        token_via = _WAYS[way]
+        if via is not None and token_via != via:
+            raise invalid
+        value = signing.Signer(salt=SALTS[token_via]).unsign(token)
+        dossier_part, _way, expires_part = value.split("-")
+        if not (dossier_part.isascii() and dossier_part.isdigit()):
+            raise ValueError(dossier_part)
         dossier_id, expires = int(dossier_part), base36_to_int(expires_part)
-        via = _WAYS[way]
-    except (signing.BadSignature, ValueError, KeyError):
+        expires_at = datetime.fromtimestamp(expires, tz=timezone.get_current_timezone())
+    except (signing.BadSignature, ValueError, KeyError, IndexError, OverflowError, OSError):
         raise invalid from None
-    expires_at = datetime.fromtimestamp(expires, tz=timezone.get_current_timezone())
+    via = token_via
     if (now or timezone.now()) > expires_at:
         if via == Via.KIOSK:
             message = _("Phiên đánh giá tại quầy đã hết hạn. Đề nghị cán bộ một cửa mở lại trang đánh giá.")

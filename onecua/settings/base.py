@@ -6,6 +6,8 @@ import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+import onecua.checks  # noqa: F401 - registers the production checks that `manage.py check --deploy` runs
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -16,7 +18,8 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, its site refusing malformed input without a 500 (onecua/admin_site.py).
+    "onecua.admin_site.OneCuaAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -25,24 +28,36 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "django_fsm",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "procedures",
     "accounts",
     "dossiers",
     "surveys",
     "reports",
+    "privacy",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # 400 to NUL bytes and other control characters in the address or the form, before any view or query;
+    # cookies holding them are dropped before the session is looked up.
+    "onecua.input_guard.InputGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): signed in with a TOTP code too
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "onecua.middleware.ContentSecurityPolicyMiddleware",
+    # A session that owes its TOTP code goes to the code page; administrators to enrolment where required.
+    "accounts.second_factor.SecondFactorMiddleware",
+    # Last: turns a sign-in refused by the lockout into the lockout page (accounts.lockout.lockout_response).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "onecua.urls"
@@ -78,11 +93,14 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Rate limits (tracking, login) live in the cache: use a shared one (e.g. Redis) with several web processes.
+# Rate limits (tracking, registration) live in the cache: use a shared one (e.g. Redis) with several web
+# processes. The sign-in lockout lives in the database (django-axes).
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["accounts.backends.EmailOrPhoneBackend"]
+# Axes' backend first: it refuses a locked-out login before any password is checked (every sign-in form, the
+# admin's included). AxesStandaloneBackend is axes' AxesBackend without a second copy of ModelBackend.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "accounts.backends.EmailOrPhoneBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -92,6 +110,31 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+
+# Client addresses (rate limits, sign-in lockout; accounts.ratelimit.client_ip): REMOTE_ADDR, or, when it is one
+# of these reverse proxies (IP addresses or CIDR networks), X-Forwarded-For read from the right past them.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+
+# Sign-in lockout (django-axes, accounts/lockout.py): ONECUA["LOGIN_FAILURES_ALLOWED"] failures of one login,
+# normalised as the backend reads it (a phone's digits, an e-mail in lower case), from one client address lock
+# that pair out for ONECUA["LOGIN_LOCKOUT_MINUTES"]; attempts are rows of axes' tables (shared by all processes).
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = "accounts.lockout.failure_limit"
+AXES_COOLOFF_TIME = "accounts.lockout.cool_off"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.ratelimit.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_DISABLE_ACCESS_LOG = True  # no table of every sign-in (logins, addresses) kept forever
+AXES_VERBOSE = False  # no start-up banner on stderr (command-line tools print one clean line)
+
+# Second factor (django-otp, TOTP): staff may enrol at /tai-khoan/xac-thuc-hai-buoc/; once enrolled, sign-in asks
+# for the code. With OTP_REQUIRED_FOR_ADMINS (on in production), administrators must enrol to use /admin/ and the
+# staff workspace.
+OTP_REQUIRED_FOR_ADMINS = env.bool("OTP_REQUIRED_FOR_ADMINS", default=False)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Một Cửa")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a device's secret key
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("English"))]
@@ -106,6 +149,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # Private files (dossier attachments) never live under a public URL: there is no MEDIA_URL route.
 PRIVATE_STORAGE_ROOT = Path(env("PRIVATE_STORAGE_ROOT", default=str(BASE_DIR / "var" / "private")))
+# Archive packages of closed dossiers (manage.py archive_dossiers): private too, never under a public URL.
+ARCHIVE_ROOT = Path(env("ARCHIVE_ROOT", default=str(BASE_DIR / "var" / "archive")))
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
@@ -114,7 +159,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# The development default logs who, the subject and the key of each e-mail, never its text (a citizen's name,
+# address, dossier code, rating link). Production refuses any console backend (settings/prod.py).
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="dossiers.notifications.ConsoleEmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Một Cửa <noreply@motcua.local>")
 
 # Celery: eager when no broker is configured, so the embedded default needs no Redis.
@@ -156,18 +203,36 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # The day's tracking book (form 07) of every desk, after closing time.
     "tracking-books": {"task": "dossiers.render_tracking_books", "schedule": crontab(minute=30, hour=18)},
+    # Uploads parked by online submissions never confirmed: removed after ONECUA["PARKED_UPLOAD_HOURS"].
+    "parked-uploads": {"task": "dossiers.remove_parked_uploads", "schedule": crontab(minute=40)},
+    # The personal-data access log keeps ONECUA["ACCESS_LOG_DAYS"] days.
+    "purge-access-log": {"task": "privacy.purge_access_log", "schedule": crontab(minute=15, hour=2)},
 }
 
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # Dotted path of the SMS backend: a class with send(*, phone, text, idempotency_key).
 ONECUA_SMS_BACKEND = env("ONECUA_SMS_BACKEND", default="dossiers.notifications.ConsoleSMSBackend")
 
+# Every handler masks phone and ID numbers, e-mail addresses and page tokens (onecua/logging_filters.py). Django's
+# own "django" and "django.server" (runserver's request lines) loggers are redefined here so that their default,
+# unfiltered handlers are dropped: "django" (django.request's 4xx/5xx lines with the path) goes to the root's.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"mask_personal_data": {"()": "onecua.logging_filters.MaskPersonalData"}},
+    "formatters": {
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}",
+                          "style": "{"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["mask_personal_data"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server",
+                          "filters": ["mask_personal_data"]},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
+        "django": {"handlers": [], "level": "INFO"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
@@ -183,12 +248,25 @@ ONECUA = {
     "PROCEDURE_PAGE_CONTEXT": ["dossiers.selectors.procedure_page_context"],
     "LOGIN_FAILURES_ALLOWED": env.int("LOGIN_FAILURES_ALLOWED", default=5),
     "LOGIN_LOCKOUT_MINUTES": env.int("LOGIN_LOCKOUT_MINUTES", default=15),
+    # Registration: posts per client address per hour; one notice ("someone registered with your address",
+    # "your account was created") per address per this many minutes.
+    "REGISTRATIONS_PER_HOUR": env.int("REGISTRATIONS_PER_HOUR", default=20),
+    "ACCOUNT_NOTICE_INTERVAL_MINUTES": env.int("ACCOUNT_NOTICE_INTERVAL_MINUTES", default=60),
     "TRACK_LOOKUPS_PER_10_MIN": env.int("TRACK_LOOKUPS_PER_10_MIN", default=30),
     "PUBLIC_BASE_URL": env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000"),
     "MAX_UPLOAD_BYTES": env.int("MAX_UPLOAD_BYTES", default=10 * 1024 * 1024),
     "MAX_FILES_PER_DOSSIER": env.int("MAX_FILES_PER_DOSSIER", default=30),
     "MAX_FILES_PER_SUPPLEMENT": env.int("MAX_FILES_PER_SUPPLEMENT", default=10),
     "ALLOWED_UPLOAD_TYPES": env.list("ALLOWED_UPLOAD_TYPES", default=["application/pdf", "image/jpeg", "image/png"]),
+    # Deep checks of uploads (dossiers/uploads.py): a PDF stream may not decompress past the first limit, nor all
+    # its streams together past the second; an image may not have more pixels (it is decoded and re-encoded).
+    "MAX_PDF_STREAM_BYTES": env.int("MAX_PDF_STREAM_BYTES", default=50 * 1024 * 1024),
+    "MAX_PDF_TOTAL_STREAM_BYTES": env.int("MAX_PDF_TOTAL_STREAM_BYTES", default=500 * 1024 * 1024),
+    "MAX_IMAGE_PIXELS": env.int("MAX_IMAGE_PIXELS", default=50_000_000),
+    # Online submission: uploads parked between the form and its confirmation are removed after this many hours;
+    # a client may post the form with files this many times an hour.
+    "PARKED_UPLOAD_HOURS": env.int("PARKED_UPLOAD_HOURS", default=24),
+    "UPLOAD_POSTS_PER_HOUR": env.int("UPLOAD_POSTS_PER_HOUR", default=20),
     "MAIL_DOMAIN": env("MAIL_DOMAIN", default="motcua.local"),
     # Outbox: a claimed row is someone else's for this long (must exceed the send task's 90 s hard limit).
     "NOTIFICATION_LEASE_SECONDS": env.int("NOTIFICATION_LEASE_SECONDS", default=10 * 60),
@@ -214,4 +292,10 @@ ONECUA = {
     },
     # The public transparency page covers this many whole months before the current one.
     "PUBLIC_FIGURES_MONTHS": env.int("PUBLIC_FIGURES_MONTHS", default=12),
+    # Personal data protection: the staff access log is kept this many days; closed dossiers keep their
+    # personal data this many years after closing, then `archive_dossiers` moves it to ARCHIVE_ROOT.
+    "ACCESS_LOG_DAYS": env.int("ACCESS_LOG_DAYS", default=730),
+    "RETENTION_YEARS": env.int("RETENTION_YEARS", default=5),
+    # Shown on the privacy notice (/quyen-rieng-tu/) as the data protection contact; empty: the desks only.
+    "PRIVACY_CONTACT_EMAIL": env("PRIVACY_CONTACT_EMAIL", default=""),
 }

@@ -9,6 +9,11 @@ from .base import STORAGES
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The sign-in lockout is off unless a test turns it on (settings.AXES_ENABLED = True; tests/accounts and
+# tests/security do): axes refuses authenticate() without a request, which the test client's login() makes.
+# Its attempts are database rows, so each test starts with none.
+AXES_ENABLED = False
+OTP_REQUIRED_FOR_ADMINS = False
 PRIVATE_STORAGE_ROOT = Path(tempfile.mkdtemp(prefix="onecua-test-private-"))
 STORAGES = {**STORAGES, "default": {**STORAGES["default"], "OPTIONS": {"location": str(PRIVATE_STORAGE_ROOT)}}}
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}

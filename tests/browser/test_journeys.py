@@ -7,6 +7,7 @@ import pytest
 from dossiers import services
 from dossiers.models import Dossier, State
 from tests.browser.conftest import ARTIFACTS
+from tests.dossiers.conftest import PDF_BYTES
 from tests.factories import (
     AgencyFactory,
     MembershipFactory,
@@ -17,7 +18,7 @@ from tests.factories import (
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PDF = PDF_BYTES  # a real PDF: uploads are parsed in full (dossiers/uploads.py)
 
 
 @pytest.fixture

@@ -3,12 +3,14 @@
 Every action runs at a frozen instant (`at`), so due times, codes and events are exact.
 """
 
+import io
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from accounts.models import Role
 from dossiers import services
@@ -25,9 +27,37 @@ from tests.factories import (
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
-JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 40 + b"\xff\xd9"
+
+
+def pdf_file(*objects: bytes, trailer: bytes = b"") -> bytes:
+    """A well-formed PDF: objects 1, 2, … (1 is the catalogue), a cross-reference table with exact offsets."""
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, trailer, xref)
+    return bytes(out)
+
+
+def image_file(image_format: str, size=(16, 12)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (180, 40, 40)).save(buffer, image_format)
+    return buffer.getvalue()
+
+
+# Real files, as scanners and phones produce them: the upload check parses PDFs and decodes images in full.
+PDF_BYTES = pdf_file(
+    b"<< /Type /Catalog /Pages 2 0 R >>",
+    b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+    b"<< /Length 19 >>\nstream\n0 0 m 100 100 l S\nendstream",
+)
+PNG_BYTES = image_file("PNG")
+JPEG_BYTES = image_file("JPEG")
 EXE_BYTES = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 64
 
 

@@ -20,6 +20,7 @@ from tests.dossiers.conftest import (
     fresh,
     upload,
 )
+from tests.factories import ProcedureFactory, RequiredDocumentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -89,6 +90,42 @@ def test_a_tampered_or_expired_review_is_refused_without_a_500(client, world):
     response = client.post(reverse("portal:submit_confirm", args=[world.procedure.national_code]),
                            {"payload": "gia-mao"})
     assert response.status_code == 302
+    assert not Dossier.objects.exists()
+
+
+def _review(client, world):
+    """The signed review of a complete submission for world.procedure, and the token of its parked form file."""
+    url = reverse("portal:submit", args=[world.procedure.national_code])
+    with at(T_SUBMIT):
+        review = client.post(url, {**applicant_data(world), f"file_{world.form.pk}": upload("to-khai.pdf", PDF_BYTES)})
+    assert review.status_code == 200, review.content.decode()[:2000]
+    kept = re.search(rf'name="kept_{world.form.pk}" value="([^"]+)"', review.content.decode()).group(1)
+    return review.context["payload"], kept
+
+
+def test_a_review_for_one_procedure_is_refused_by_another_procedures_confirm(client, world):
+    other = ProcedureFactory(name="Đăng ký kết hôn")
+    other.agencies.add(world.desk)
+    RequiredDocumentFactory(procedure=other, name="Tờ khai đăng ký kết hôn")  # mandatory, never attached
+    payload, _kept = _review(client, world)
+    with at(T_SUBMIT):
+        response = client.post(reverse("portal:submit_confirm", args=[other.national_code]), {"payload": payload},
+                               follow=True)
+    assert not Dossier.objects.exists()
+    assert "thuộc một thủ tục khác" in response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("portal:submit", args=[other.national_code])
+
+
+def test_signed_tokens_of_one_kind_are_not_read_as_the_other(client, world):
+    """A parked file's token posted as the review, or the review as a parked file: refused, never a 500."""
+    payload, kept = _review(client, world)
+    with at(T_SUBMIT):
+        as_review = client.post(reverse("portal:submit_confirm", args=[world.procedure.national_code]),
+                                {"payload": kept})
+        as_file = client.post(reverse("portal:submit", args=[world.procedure.national_code]),
+                              {**applicant_data(world), f"kept_{world.form.pk}": payload})
+    assert as_review.status_code == 302 and as_file.status_code == 400
+    assert "Giấy tờ này là bắt buộc" in as_file.content.decode()
     assert not Dossier.objects.exists()
 
 

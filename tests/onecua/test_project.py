@@ -1,6 +1,7 @@
 """The project's wiring: docker-compose names real commands and modules; settings; error pages."""
 
 import importlib
+import re
 import shlex
 from pathlib import Path
 
@@ -34,6 +35,31 @@ def test_docker_compose_parses_and_names_real_commands_and_modules():
         assert hasattr(app_module, "celery_app")
         assert argv[3] == name
 
+
+
+def _default(value: str) -> str:
+    """'${NAME:-default}' → 'default' (docker compose's interpolation with nothing set)."""
+    match = re.fullmatch(r"\$\{[A-Z_]+:-([^}]*)\}", str(value))
+    return match.group(1) if match else str(value)
+
+
+def test_docker_compose_puts_the_web_server_behind_an_https_proxy_it_alone_trusts():
+    import ipaddress
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    services = compose["services"]
+    proxy, web = services["proxy"], services["web"]
+    argv = shlex.split(proxy["command"])
+    assert argv[:2] == ["caddy", "reverse-proxy"] and argv[argv.index("--to") + 1] == "web:8000"
+    assert {"80:80", "443:443"} <= set(proxy["ports"])
+    assert "ports" not in web  # reached through the proxy only
+    proxy_ip = _default(proxy["networks"]["default"]["ipv4_address"])
+    subnet = _default(compose["networks"]["default"]["ipam"]["config"][0]["subnet"])
+    assert ipaddress.ip_address(proxy_ip) in ipaddress.ip_network(subnet)
+    assert _default(web["environment"]["TRUSTED_PROXIES"]) == proxy_ip
+    for name in ("web", "worker", "beat"):
+        assert _default(services[name]["environment"]["DJANGO_SECURE_SSL_REDIRECT"]) == "true"
+        assert _default(services[name]["environment"]["PUBLIC_BASE_URL"]).startswith("https://")
 
 def test_vietnamese_is_default_with_english_available_and_local_time_zone():
     assert settings.LANGUAGE_CODE == "vi"

@@ -6,13 +6,16 @@ from datetime import timedelta
 from urllib.parse import urlparse
 
 import pytest
+from django.core import signing
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import int_to_base36
 
 from dossiers.errors import TransitionRefused
 from dossiers.models import Notification
 from dossiers.notifications import LocmemSMSBackend
-from surveys import services
+from surveys import services, tokens
 from surveys.models import Rating, Via
 from surveys.tokens import make_token
 from tests.dossiers.conftest import at, vn
@@ -188,6 +191,26 @@ def test_a_link_token_does_not_open_the_kiosk_page(world, client):
     token = make_token(dossier_id=dossier.pk, via=Via.LINK)
     assert client.post(reverse("surveys:kiosk", args=[dossier.code, token]), ANSWER).status_code == 400
     assert not Rating.objects.exists()
+
+
+def test_each_way_in_signs_with_its_own_salt():
+    """A kiosk token never verifies as a link or tracking token (nor the reverse), whatever text was signed."""
+    assert len(set(tokens.SALTS.values())) == len(Via)
+    for issued in Via:
+        token = make_token(dossier_id=7, via=issued)
+        assert tokens.read_token(token, via=issued).via == issued
+        for other in set(Via) - {issued}:
+            with pytest.raises(signing.BadSignature):
+                signing.Signer(salt=tokens.SALTS[other]).unsign(token)
+            with pytest.raises(tokens.TokenError):
+                tokens.read_token(token, via=other)
+
+
+def test_rating_links_already_sent_stay_valid():
+    """Links sent before each way had its own salt were signed with the one shared salt: still accepted."""
+    expires = int((timezone.now() + timedelta(days=3)).timestamp())
+    sent = signing.Signer(salt="onecua.surveys.rating").sign(f"7-l-{int_to_base36(expires)}")
+    assert tokens.read_token(sent).dossier_id == 7
 
 
 def test_a_rating_before_the_result_was_returned_is_refused(world, client):
