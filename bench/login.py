@@ -8,9 +8,9 @@ attempt from its own client address so that no lockout cuts a series short) for 
 unknown one, in alternating order, with Django's default password hasher (the production one, not the test
 settings' MD5). Prints median and p95 of each; exits 1 when the medians differ by --max-diff (10 %) or more, or
 when an attempt does not answer as a failed sign-in.
---smoke: 7 runs of each (a few seconds), the same rule; a gap is measured again once before failing, since a
-loaded machine can put 10 % of noise on 7 runs, while the difference this guards against (two hashes against
-one) is about 100 % every time.
+--smoke: 7 runs of each (a few seconds) with a gap of 50 % allowed, measured again once before failing: 7 runs on
+a loaded machine (CI runs it after the test suites) carry 10–20 % of noise, while the defect it guards against
+(two hashes against one) is about 100 % every time. The 10 % target is the full run's.
 """
 
 from __future__ import annotations
@@ -40,10 +40,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=40, help="failed sign-ins of each kind")
     parser.add_argument("--max-diff", type=float, default=10.0, help="largest allowed gap of the medians, in %%")
-    parser.add_argument("--smoke", action="store_true", help="7 runs of each, the same rule (CI)")
+    parser.add_argument("--smoke", action="store_true", help="7 runs of each, a 50 %% gap allowed (CI)")
     args = parser.parse_args(argv)
     if args.smoke:
-        args.runs = min(args.runs, 7)
+        args.runs, args.max_diff = min(args.runs, 7), max(args.max_diff, 50.0)
 
     import django
 
