@@ -8,6 +8,7 @@ import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -50,6 +51,19 @@ def register(request):
     return render(request, "accounts/register.html", {"form": form}, status=400 if form.errors else 200)
 
 
+def landing_url(user) -> str:
+    """Where a sign-in lands without a `next`: staff on their workspace queues, everyone else where
+    LOGIN_REDIRECT_URL says (the home page)."""
+    return reverse("dossiers:home") if is_staff_member(user=user) else reverse(settings.LOGIN_REDIRECT_URL)
+
+
+class SignInView(LoginView):
+    """Django's sign-in view; only the default destination differs (landing_url). A safe `next` still wins."""
+
+    def get_default_redirect_url(self):
+        return landing_url(self.request.user)
+
+
 # ---------------------------------------------------------------- second factor (TOTP)
 def _next_url(request, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
@@ -73,7 +87,7 @@ def _verified(request, device: TOTPDevice) -> None:
 @login_required
 def otp_verify(request):
     """The code asked after the password, for an account with a confirmed authenticator."""
-    next_url = _next_url(request, reverse(settings.LOGIN_REDIRECT_URL))
+    next_url = _next_url(request, landing_url(request.user))
     device = _confirmed_device(request.user)
     if device is None or not request.session.get(second_factor.PENDING_SESSION_KEY):
         request.session.pop(second_factor.PENDING_SESSION_KEY, None)

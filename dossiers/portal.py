@@ -123,8 +123,7 @@ def submit(request, national_code: str):
         messages.error(request, _("Bạn đã gửi tệp đính kèm quá nhiều lần trong một giờ (tối đa %(n)s lần). Các tệp "
                                   "vừa chọn chưa được nhận; thông tin đã nhập vẫn được giữ nguyên. Vui lòng thử lại "
                                   "sau.") % {"n": settings.ONECUA["UPLOAD_POSTS_PER_HOUR"]})
-        return render(request, "portal/submit.html", {"procedure": procedure, "form": form, "slots": slots},
-                      status=429)
+        return _submit_page(request, procedure, form, slots, status=429)
     slots, files_ok = _document_slots(request, procedure)
     if request.method == "POST" and form.is_valid() and files_ok:
         payload = {k: (v.pk if hasattr(v, "pk") else (v.isoformat() if hasattr(v, "isoformat") else v))
@@ -133,9 +132,14 @@ def submit(request, national_code: str):
         context = {"procedure": procedure, "form": form, "slots": slots,
                    "payload": _sign_review(payload, procedure)}
         return render(request, "portal/review.html", context)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "portal/submit.html", {"procedure": procedure, "form": form, "slots": slots},
-                  status=status)
+    return _submit_page(request, procedure, form, slots, status=400 if request.method == "POST" else 200)
+
+
+def _submit_page(request, procedure: Procedure, form, slots: list[DocumentSlot], *, status: int):
+    """Step 1 of 3; after a refused post, an error summary at the top links each refused field and file."""
+    context = {"procedure": procedure, "form": form, "slots": slots,
+               "file_errors": [slot for slot in slots if slot.error]}
+    return render(request, "portal/submit.html", context, status=status)
 
 
 def _sign_review(payload: dict, procedure: Procedure) -> str:
@@ -286,24 +290,38 @@ def answer_supplement(request, code: str):
     if dossier.state != State.SUPPLEMENT_REQUESTED:
         messages.info(request, _("Hồ sơ hiện không có yêu cầu bổ sung nào đang chờ."))
         return redirect("portal:dossier", code=code)
+    request_row = dossier.supplement_requests.filter(answered_at__isnull=True).last()
+    items = list(request_row.items) if request_row else []
     form = AnswerSupplementForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        files = request.FILES.getlist("files")
-        if not files:
+        uploads = _supplement_uploads(request, items)
+        if not uploads:
             form.add_error(None, _("Hãy đính kèm ít nhất một tệp giấy tờ bổ sung."))
         else:
             try:
                 services.dossier_answer_supplement(dossier=dossier, actor=services.APPLICANT,
-                                                   note=form.cleaned_data["note"],
-                                                   uploads=[services.Upload(f) for f in files])
+                                                   note=form.cleaned_data["note"], uploads=uploads)
             except DossierError as exc:
                 form.add_error(None, exc.message)
             else:
                 messages.success(request, _("Đã gửi hồ sơ bổ sung. Cơ quan sẽ tiếp tục giải quyết."))
                 return redirect("portal:dossier", code=code)
-    request_row = dossier.supplement_requests.filter(answered_at__isnull=True).last()
-    return render(request, "portal/answer.html", {"dossier": dossier, "form": form, "request_row": request_row},
-                  status=400 if form.is_bound and form.errors else 200)
+    context = {"dossier": dossier, "form": form, "request_row": request_row,
+               "item_inputs": [(f"item_{number}", item) for number, item in enumerate(items, 1)]}
+    return render(request, "portal/answer.html", context, status=400 if form.is_bound and form.errors else 200)
+
+
+def _supplement_uploads(request, items: list[str]) -> list:
+    """The files of a supplement answer: those chosen for each requested item (input item_<n>), named after the
+    item so the desk sees what each file answers ("<item> – <file name>"), then the other files (input files)."""
+    uploads = []
+    for number, item in enumerate(items, 1):
+        label = " ".join(str(item).replace("/", "-").replace("\\", "-").split())[:80].strip()
+        for uploaded in request.FILES.getlist(f"item_{number}"):
+            if label:
+                uploaded.name = f"{label} – {uploaded.name}"
+            uploads.append(services.Upload(uploaded))
+    return uploads + [services.Upload(uploaded) for uploaded in request.FILES.getlist("files")]
 
 
 def withdraw(request, code: str):

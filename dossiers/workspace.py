@@ -60,9 +60,12 @@ def _number(value: str | None) -> int | None:
 @staff_required
 def staff_home(request):
     queues = staff_queues(user=request.user)
-    key = request.GET.get("q_key") or (queues[0][0].key if queues else None)
-    if key is not None and key != "all" and key not in QUEUE_BY_KEY:
-        key = queues[0][0].key if queues else None
+    # By default the first queue with something in it (a leader with dossiers awaiting approval sees them, not
+    # an empty "awaiting assignment"); every queue empty: the first one.
+    default = next((q.key for q, count in queues if count), queues[0][0].key if queues else None)
+    key = request.GET.get("q_key") or default
+    if key != "all" and key not in QUEUE_BY_KEY:
+        key = default
     search = request.GET.get("tim", "").strip()[:100]
     dossiers = queue_dossiers(user=request.user, key=None if key == "all" else key, search=search)
     page = Paginator(dossiers, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -79,14 +82,22 @@ def staff_home(request):
 # ---------------------------------------------------------------- desk intake
 @staff_required
 def intake(request, agency_id: int):
+    """The walk-in form. Its procedure picker brings that procedure's checklist: with htmx at once (a GET with
+    ?procedure= whose #checklist is swapped in), without JavaScript by the "show the checklist" button (a POST
+    with `show_checklist` that only redraws the form, keeping what was typed: no personal data in an address)."""
     try:
         agency = Agency.objects.get(pk=agency_id, is_one_stop_desk=True)
     except Agency.DoesNotExist as exc:
         raise Http404 from exc
     if not permissions.allowed(user=request.user, action="create_at_desk", agency_id=agency.pk):
         raise Http404
-    form = IntakeForm(request.POST or None, request.FILES or None, agency=agency,
-                      initial={"procedure": request.GET.get("procedure")})
+    redraw = request.method == "POST" and "show_checklist" in request.POST
+    if request.method == "POST" and not redraw:
+        form = IntakeForm(request.POST, request.FILES, agency=agency)
+    else:
+        typed = {name: request.POST.get(name) for name in IntakeForm.base_fields if name in request.POST}
+        form = IntakeForm(agency=agency, initial=typed)
+    choices = form.fields["procedure"].queryset
     procedure = None
     status = 200
     if form.is_bound and form.is_valid():
@@ -117,14 +128,18 @@ def intake(request, agency_id: int):
                              % {"code": dossier.code})
             return redirect("dossiers:detail", pk=dossier.pk)
     else:
-        pid = request.POST.get("procedure") or request.GET.get("procedure")
-        if _number(pid) is not None:
-            procedure = form.fields["procedure"].queryset.filter(pk=_number(pid)).first()
+        pid = _number(request.POST.get("procedure") if request.method == "POST" else request.GET.get("procedure"))
+        if pid is not None:
+            procedure = choices.filter(pk=pid).first()
+        elif not form.is_bound and len(offered := list(choices[:2])) == 1:
+            procedure = offered[0]  # a desk with one procedure: nothing to choose
     documents = list(procedure.documents.all()) if procedure else []
-    ticked = set(request.POST.getlist("provided"))
-    return render(request, "dossiers/workspace/intake.html",
-                  {"form": form, "agency": agency, "procedure": procedure, "documents": documents,
-                   "ticked": ticked}, status=400 if form.is_bound and not form.is_valid() else status)
+    context = {"form": form, "agency": agency, "procedure": procedure, "documents": documents,
+               "ticked": set(request.POST.getlist("provided"))}
+    if request.htmx and request.method == "GET":
+        return render(request, "dossiers/workspace/_checklist.html", context)
+    return render(request, "dossiers/workspace/intake.html", context,
+                  status=400 if form.is_bound and not form.is_valid() else status)
 
 
 # ---------------------------------------------------------------- actions on one dossier
@@ -265,10 +280,15 @@ def dossier_action(request, pk: int, name: str):
     if name not in ACTIONS:
         raise Http404
     form = _make_form(name, dossier, request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Thông tin chưa hợp lệ, hãy xem lại các ô được đánh dấu."))
+    if not form.is_valid():  # the form's error summary says what to correct (role="alert")
         return render_detail(request, dossier, bound={name: form}, status=400)
     version = request.POST.get("version")
+    if (ACTIONS[name].danger and request.POST.get("confirmed") != "1" and _number(version) in (None, dossier.version)
+            and name in available_actions(user=request.user, dossier=dossier)):
+        # Refuse, stop, withdraw, decline: a second, server-rendered step (static/js/confirm.js sends
+        # confirmed=1 once its dialog was accepted). Anything that would fail anyway fails now, below.
+        return render(request, "dossiers/workspace/confirm.html",
+                      {"dossier": dossier, "name": name, "action": ACTIONS[name], "form": form, "version": version})
     try:
         updated = _perform(name, dossier, request.user, form.cleaned_data,
                            _number(version))
@@ -317,8 +337,13 @@ def dossier_form_pdf(request, pk: int, number: str):
 def tracking_book(request):
     desks = [m.agency for m in memberships_of(user=request.user) if m.role in {Role.CLERK, Role.LEADER,
                                                                                 Role.INSPECTOR, Role.ADMIN}]
-    form = BookForm(request.GET or None)
-    form.fields["agency"].queryset = Agency.objects.filter(pk__in=[a.pk for a in desks], is_one_stop_desk=True)
+    choices = Agency.objects.filter(pk__in=[a.pk for a in desks], is_one_stop_desk=True)
+    today = timezone.localdate()
+    initial = {"start": today, "end": today}  # the day's book, at the user's desk when they have only one
+    if len(offered := list(choices[:2])) == 1:
+        initial["agency"] = offered[0].pk
+    form = BookForm(request.GET or None, initial=initial)
+    form.fields["agency"].queryset = choices
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         dossiers = tracking_book_dossiers(user=request.user, agency_id=data["agency"].pk, start=data["start"],

@@ -10,9 +10,27 @@ from procedures.models import Agency, Procedure
 
 from .models import Channel, Outcome, ResultDelivery
 
+# The empty choice of a required list, instead of Django's "---------".
+CHOOSE = _("—— Chọn ——")
+
+
+class ShortOptionsSelect(forms.Select):
+    """A select whose long option labels (a procedure's full name runs to 500 characters) are cut, with the whole
+    text in the option's title, so that a filter row keeps its width."""
+
+    max_label = 60
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
+        text = str(label)
+        if len(text) > self.max_label:
+            option["label"] = text[: self.max_label - 1].rstrip() + "…"
+            option["attrs"] = {**option["attrs"], "title": text}
+        return option
+
 
 class IntakeForm(forms.Form):
-    procedure = forms.ModelChoiceField(label=_("Thủ tục"), queryset=Procedure.objects.none())
+    procedure = forms.ModelChoiceField(label=_("Thủ tục"), queryset=Procedure.objects.none(), empty_label=CHOOSE)
     channel = forms.TypedChoiceField(
         label=_("Kênh nộp"), coerce=int, choices=[(Channel.IN_PERSON, Channel.IN_PERSON.label),
                                                   (Channel.POST, Channel.POST.label)], initial=Channel.IN_PERSON)
@@ -64,12 +82,13 @@ class SupplementForm(forms.Form):
 
 
 class ForwardForm(forms.Form):
-    to_agency = forms.ModelChoiceField(label=_("Chuyển đến"), queryset=Agency.objects.filter(valid_to__isnull=True))
+    to_agency = forms.ModelChoiceField(label=_("Chuyển đến"), queryset=Agency.objects.filter(valid_to__isnull=True),
+                                       empty_label=CHOOSE)
     note = forms.CharField(label=_("Ghi chú"), required=False)
 
 
 class AssignForm(forms.Form):
-    officer = forms.ModelChoiceField(label=_("Chuyên viên"), queryset=User.objects.none())
+    officer = forms.ModelChoiceField(label=_("Chuyên viên"), queryset=User.objects.none(), empty_label=CHOOSE)
 
     def __init__(self, *args, agency_id: int, **kwargs):
         super().__init__(*args, **kwargs)
@@ -96,4 +115,5 @@ class ApologyForm(forms.Form):
 
 
 class BookForm(DateRangeForm):
-    agency = forms.ModelChoiceField(label=_("Bộ phận Một cửa"), queryset=Agency.objects.filter(is_one_stop_desk=True))
+    agency = forms.ModelChoiceField(label=_("Bộ phận Một cửa"), queryset=Agency.objects.filter(is_one_stop_desk=True),
+                                    empty_label=CHOOSE)

@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
@@ -10,6 +12,7 @@ admin.site.index_title = _("Quản trị hệ thống")
 
 urlpatterns = [
     path("", procedure_views.home, name="home"),
+    path("favicon.ico", lambda request: redirect(static("favicon.ico")), name="favicon"),  # pages link the .svg
     # /quyen-rieng-tu/, /tai-khoan/du-lieu-cua-toi/…, /can-bo/truy-cap-du-lieu/, /can-bo/yeu-cau-dinh-chinh/…
     path("", include("privacy.urls")),
     path("thu-tuc/", include("procedures.urls")),

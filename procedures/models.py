@@ -4,11 +4,11 @@ from datetime import time
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .text import fold
+from .text import SORT_KEY_MAX_LENGTH, fold, sort_key
 from .validators import validate_agency_identifier, validate_procedure_code
 
 
@@ -149,6 +149,11 @@ class ResultType(models.TextChoices):
     BOTH = "both", _("Bản giấy và bản điện tử")
 
 
+# Procedure columns derived from others, for search and ordering, and what they are derived from.
+SEARCH_SOURCE_FIELDS = frozenset({"national_code", "name"})
+SEARCH_COLUMNS = frozenset({"search_text", "sort_key"})
+
+
 class ProcedureQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
@@ -160,6 +165,40 @@ class ProcedureQuerySet(models.QuerySet):
             qs = qs.filter(search_text__contains=word)
         return qs
 
+    # The columns derived from the name and code (search_text, sort_key) are written by Procedure.save(); the
+    # bulk writes, which skip save(), keep them up to date here.
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            obj.set_search_columns()
+        update_fields = list(kwargs.get("update_fields") or [])
+        if SEARCH_SOURCE_FIELDS & set(update_fields):  # update_conflicts=True
+            kwargs["update_fields"] = [*update_fields, *SEARCH_COLUMNS - set(update_fields)]
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs, fields = list(objs), list(fields)
+        if SEARCH_SOURCE_FIELDS & set(fields):
+            for obj in objs:
+                obj.set_search_columns()
+            fields += SEARCH_COLUMNS - set(fields)
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+    def update(self, **kwargs):
+        if not SEARCH_SOURCE_FIELDS & set(kwargs) or SEARCH_COLUMNS <= set(kwargs):
+            return super().update(**kwargs)
+        # A new name or code (a value or an expression): recompute the derived columns of the rows it changed.
+        rows = self.model._base_manager.using(self.db)
+        with transaction.atomic(using=self.db):
+            pks = list(self.values_list("pk", flat=True))
+            count = super().update(**kwargs)
+            for start in range(0, len(pks), 500):
+                changed = list(rows.filter(pk__in=pks[start : start + 500]).only("national_code", "name"))
+                for procedure in changed:
+                    procedure.set_search_columns()
+                rows.bulk_update(changed, list(SEARCH_COLUMNS))
+        return count
 
 class Procedure(models.Model):
     national_code = models.CharField(
@@ -210,6 +249,10 @@ class Procedure(models.Model):
     effective_to = models.DateField(_("hiệu lực đến ngày"), null=True, blank=True)
     is_active = models.BooleanField(_("đang áp dụng"), default=True)
     search_text = models.TextField(_("chuỗi tìm kiếm"), editable=False, blank=True, default="")
+    # Vietnamese alphabetical order of the name (procedures.text.sort_key): digits only, the same on any database.
+    sort_key = models.CharField(
+        _("khóa sắp xếp"), max_length=SORT_KEY_MAX_LENGTH, editable=False, blank=True, default=""
+    )
     updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
 
     objects = ProcedureQuerySet.as_manager()
@@ -218,6 +261,12 @@ class Procedure(models.Model):
         verbose_name = _("thủ tục hành chính")
         verbose_name_plural = _("thủ tục hành chính")
         ordering = ["national_code"]
+        indexes = [
+            # The catalog list without a query: active procedures in Vietnamese alphabetical order.
+            models.Index(
+                fields=["sort_key", "national_code"], condition=Q(is_active=True), name="procedure_catalog_order"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(deadline_unit="same_day") | Q(deadline_amount=0),
@@ -231,9 +280,17 @@ class Procedure(models.Model):
         return f"{self.national_code} – {self.name}"
 
     def save(self, *args, **kwargs):
-        # A derived index column, so the diacritic-free search works the same on SQLite and PostgreSQL.
-        self.search_text = fold(f"{self.national_code} {self.name}")
+        self.set_search_columns()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and SEARCH_SOURCE_FIELDS & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, *SEARCH_COLUMNS}
         super().save(*args, **kwargs)
+
+    def set_search_columns(self) -> None:
+        # Derived columns, so the diacritic-free search and the Vietnamese order work the same on SQLite and
+        # PostgreSQL. search_text is "<code> <folded name>": codes have no spaces (validate_procedure_code).
+        self.search_text = fold(f"{self.national_code} {self.name}")
+        self.sort_key = sort_key(self.name)
 
     def clean(self):
         super().clean()

@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dossiers.workspace_forms import ShortOptionsSelect
 from procedures.forms import DateRangeForm
 from procedures.models import Agency, Field
 
@@ -19,11 +20,11 @@ class PeriodForm(DateRangeForm):
 
     end_before_start_message = _("“Đến ngày” phải sau hoặc trùng “Từ ngày”.")
     agency = forms.ModelChoiceField(label=_("Cơ quan, đơn vị"), queryset=Agency.objects.none(), required=False,
-                                    empty_label=_("Tất cả cơ quan được xem"))
+                                    empty_label=_("Tất cả cơ quan được xem"), widget=ShortOptionsSelect)
     desk = forms.ModelChoiceField(label=_("Nơi tiếp nhận"), queryset=Agency.objects.none(), required=False,
-                                  empty_label=_("Tất cả nơi tiếp nhận"))
+                                  empty_label=_("Tất cả nơi tiếp nhận"), widget=ShortOptionsSelect)
     field = forms.ModelChoiceField(label=_("Lĩnh vực"), queryset=Field.objects.all(), required=False,
-                                   empty_label=_("Tất cả lĩnh vực"))
+                                   empty_label=_("Tất cả lĩnh vực"), widget=ShortOptionsSelect)
     grouping = forms.ChoiceField(label=_("Thống kê"), choices=list(GROUPINGS.items()), required=False)
 
     def __init__(self, data=None, *, agency_ids, default_start: date | None = None, **kwargs):

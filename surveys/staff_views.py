@@ -7,12 +7,14 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from dossiers.errors import ActionForbidden, DossierError, TransitionRefused
 from dossiers.models import State
 from dossiers.selectors import oversight_agency_ids, oversight_scope_ids
 from dossiers.views import staff_required, visible_or_404
+from dossiers.workspace_forms import ShortOptionsSelect
 
 from . import services
 from .forms import FollowUpResponseForm, IndicesForm, ResultsFilterForm
@@ -141,10 +143,14 @@ def _chart_config(results) -> dict:
 
 
 def _indices_chart_config(results) -> dict:
+    labels = [f"{i}. {row.label}" for i, row in enumerate(results.indices, start=1)]
     return {
         "type": "bar",
+        # The axis shows the start of each index's name (a long one was cut off at the left edge); the tooltip
+        # (static/js/charts.js) and the table beside the chart give it whole.
+        "fullLabels": labels,
         "data": {
-            "labels": [f"{i}. {row.label}" for i, row in enumerate(results.indices, start=1)],
+            "labels": [Truncator(label).chars(36) for label in labels],
             "datasets": [{"label": str(_("Điểm trung bình (0–2)")),
                           "data": [row.average for row in results.indices], "backgroundColor": "#1e6b2e"}],
         },
@@ -160,6 +166,8 @@ def results(request):
     today = timezone.localdate()
     defaults = {"start": date(today.year, today.month, 1).strftime("%d/%m/%Y"), "end": today.strftime("%d/%m/%Y")}
     form = ResultsFilterForm({**defaults, **request.GET.dict()}, agency_ids=scope)
+    for name in ("agency", "procedure"):  # long names cut in the list, whole in a tooltip: the row fits the page
+        form.fields[name].widget = ShortOptionsSelect(choices=form.fields[name].choices)
     if not form.is_valid():
         return render(request, "surveys/staff/results.html", {"form": form, "results": None}, status=400)
     data = form.cleaned_data

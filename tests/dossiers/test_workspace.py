@@ -2,6 +2,7 @@
 
 import io
 import re
+from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
@@ -180,7 +181,8 @@ def test_forms_02_03_pdfs_list_what_is_missing_and_the_reasons(client, world):
     refused = world.submitted()
     with at(T_RECEIVE):
         client.post(reverse("dossiers:action", args=[refused.pk, "refuse"]),
-                    {"version": refused.version, "refuse-reason": "Không thuộc thẩm quyền của đơn vị"})
+                    {"version": refused.version, "refuse-reason": "Không thuộc thẩm quyền của đơn vị",
+                     "confirmed": "1"})
     text = pdf_text(client.get(reverse("dossiers:form_pdf", args=[refused.pk, "03"])).content)
     assert "Không thuộc thẩm quyền của đơn vị" in text
     assert client.get(reverse("dossiers:form_pdf", args=[refused.pk, "01"])).status_code == 404
@@ -231,3 +233,252 @@ def test_full_handling_through_the_pages_ends_on_time(client, world):
     assert dossier.state == State.RETURNED and dossier.timeliness == "early"
     client.force_login(clerk)
     assert "Trước hạn" in client.get(reverse("dossiers:detail", args=[dossier.pk])).content.decode()
+
+
+# ---------------------------------------------------------------- staff pages: landing, intake, confirmation, outbox
+def sign_in(client, username, **query):
+    url = reverse("accounts:login") + (f"?{urlencode(query)}" if query else "")
+    return client.post(url, {"username": username, "password": "mat-khau-thu-123"})
+
+
+def test_staff_sign_in_lands_on_the_workspace_citizens_on_the_home_page_and_next_wins(client, world):
+    world.user("clerk@desk")
+    assert sign_in(client, "clerk.desk")["Location"] == reverse("dossiers:home")
+    client.logout()
+    assert sign_in(client, "congdan")["Location"] == "/"
+    client.logout()
+    outbox = reverse("outbox:list")
+    assert sign_in(client, "clerk.desk", next=outbox)["Location"] == outbox
+    client.logout()
+    assert sign_in(client, "clerk.desk", next="https://example.com/")["Location"] == reverse("dossiers:home")
+
+
+def test_the_workspace_opens_on_the_first_queue_with_dossiers(client, world):
+    leader, officer = world.user("leader@dept"), world.user("officer@dept")
+    proposed = [world.proposed(), world.proposed()]
+    Dossier.objects.filter(pk__in=[d.pk for d in proposed]).update(assigned_officer=officer)
+    client.force_login(leader)
+    with at(T_ACT):
+        response = client.get(reverse("dossiers:home"))
+    counts = {q.key: n for q, n in response.context["queues"]}
+    assert counts["unassigned"] == 0 and counts["awaiting_approval"] == 2
+    assert response.context["current"] == "awaiting_approval"
+    assert {d.pk for d in response.context["page"].object_list} == {d.pk for d in proposed}
+    body = response.content.decode()
+    assert re.search(r'aria-current="page">Chờ phê duyệt <span class="count" id="count-awaiting_approval">2<', body)
+    # Every queue empty: the first one; a queue asked for by name is kept even when empty.
+    client.force_login(world.user("clerk@other_desk"))
+    assert client.get(reverse("dossiers:home")).context["current"] == "to_check"
+    client.force_login(leader)
+    with at(T_ACT):
+        assert client.get(reverse("dossiers:home"), {"q_key": "unassigned"}).context["current"] == "unassigned"
+
+
+@pytest.fixture
+def second_procedure(world):
+    from tests.factories import ProcedureFactory, RequiredDocumentFactory
+
+    marriage = ProcedureFactory(national_code="1.000894", name="Đăng ký kết hôn")
+    marriage.agencies.add(world.desk)
+    RequiredDocumentFactory(procedure=marriage, position=1, name="Tờ khai đăng ký kết hôn")
+    return marriage
+
+
+def test_the_intake_picker_brings_the_procedures_checklist(client, world, second_procedure):
+    client.force_login(world.user("clerk@desk"))
+    url = reverse("dossiers:intake", args=[world.desk.pk])
+    page = client.get(url).content.decode()
+    assert f'hx-get="{url}"' in page and 'hx-target="#checklist"' in page  # htmx: a new choice, a new checklist
+    assert "—— Chọn ——" in page and "---------" not in page
+    assert "Tờ khai cấp bản sao" not in page  # two procedures: none chosen for the clerk
+    # htmx asks for the checklist alone.
+    fragment = client.get(url, {"procedure": second_procedure.pk}, HTTP_HX_REQUEST="true").content.decode()
+    assert fragment.lstrip().startswith('<fieldset id="checklist"')
+    assert "Tờ khai đăng ký kết hôn" in fragment and "Tờ khai cấp bản sao" not in fragment
+    # Without JavaScript, the button redraws the form for the chosen procedure: what was typed stays, nothing is
+    # checked or created, no personal data goes into an address.
+    response = client.post(url, {"procedure": second_procedure.pk, "channel": 1, "applicant_name": "Lê Văn Tâm",
+                                 "applicant_is_organisation": "on", "show_checklist": "1"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Tờ khai đăng ký kết hôn" in body and "Tờ khai cấp bản sao" not in body
+    assert 'value="Lê Văn Tâm"' in body and 'id="id_applicant_is_organisation" checked' in body
+    assert 'class="error' not in body and 'role="alert"' not in body
+    assert not Dossier.objects.exists()
+
+
+def test_the_intake_posts_the_procedure_the_picker_shows(client, world, second_procedure):
+    client.force_login(world.user("clerk@desk"))
+    url = reverse("dossiers:intake", args=[world.desk.pk])
+    with at(T_RECEIVE):
+        response = client.post(url, {
+            "procedure": second_procedure.pk, "channel": 1, "applicant_name": "Lê Thị Ngọc Ánh",
+            "applicant_id_number": "079203009999", "applicant_phone": "0987654321", "set_count": 1})
+    assert response.status_code == 302
+    assert Dossier.objects.get().procedure == second_procedure
+    # The picker is the posted field itself (a hidden copy could name another procedure than the one shown).
+    page = client.get(url, {"procedure": world.procedure.pk}).content.decode()
+    assert re.search(r'<form method="post"[^>]*id="intake-form".*<select name="procedure"', page, re.S)
+    assert 'type="hidden" name="procedure"' not in page
+
+
+def test_a_desk_with_one_procedure_shows_its_checklist_at_once(client, world):
+    world.procedure.agencies.remove(world.desk)
+    from tests.factories import ProcedureFactory, RequiredDocumentFactory
+
+    only = ProcedureFactory(name="Chứng thực chữ ký")
+    only.agencies.add(world.desk)
+    RequiredDocumentFactory(procedure=only, position=1, name="Giấy tờ cần chứng thực")
+    client.force_login(world.user("clerk@desk"))
+    page = client.get(reverse("dossiers:intake", args=[world.desk.pk])).content.decode()
+    assert "Giấy tờ cần chứng thực" in page
+    assert f'<option value="{only.pk}" selected>' in page
+
+
+def test_a_refused_intake_has_an_error_summary_and_each_error_is_tied_to_its_field(client, world):
+    client.force_login(world.user("clerk@desk"))
+    url = reverse("dossiers:intake", args=[world.desk.pk])
+    response = client.post(url, {"procedure": world.procedure.pk, "channel": 1, "applicant_name": "",
+                                 "applicant_id_number": "12345", "applicant_phone": "0912345678", "set_count": 1})
+    assert response.status_code == 400
+    body = response.content.decode()
+    summary = re.search(r'<div class="error-summary" role="alert"[^>]*>(.*?)</div>', body, re.S).group(1)
+    assert 'href="#id_applicant_name"' in summary and 'href="#id_applicant_id_number"' in summary
+    field = re.search(r'<input[^>]*id="id_applicant_id_number"[^>]*>', body).group(0)
+    assert 'aria-invalid="true"' in field and " required" in field
+    described = re.search(r'aria-describedby="([^"]+)"', field).group(1).split()
+    assert described == ["id_applicant_id_number_helptext", "id_applicant_id_number_error"]
+    for element_id in described:
+        assert f'id="{element_id}"' in body
+    assert "Các mục có dấu * là thông tin bắt buộc." in body
+    assert re.search(r'Họ tên người nộp / tên tổ chức <span class="required-mark" aria-hidden="true">\*</span>', body)
+    assert not re.search(r'Thư điện tử <span class="required-mark"', body)  # optional: no mark
+
+
+def test_an_action_form_in_error_is_summarised_and_tied_to_its_field(client, world):
+    dossier = world.submitted()
+    client.force_login(world.user("clerk@desk"))
+    response = client.post(reverse("dossiers:action", args=[dossier.pk, "request_supplement"]),
+                           {"version": dossier.version, "request_supplement-items": " "})
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert 'role="alert"' in body and 'href="#id_request_supplement-items"' in body
+    field = re.search(r'<textarea[^>]*id="id_request_supplement-items"[^>]*>', body).group(0)
+    assert 'aria-invalid="true"' in field and 'aria-describedby="id_request_supplement-items_error"' in field
+    assert 'id="id_request_supplement-items_error"' in body
+
+
+def danger_cases(world):
+    """(dossier, user, action, posted fields) for every destructive action, each in a state that allows it."""
+    return [
+        (world.submitted(), world.user("clerk@desk"), "refuse", {"refuse-reason": "Không thuộc thẩm quyền"}),
+        (world.received(), world.user("clerk@desk"), "withdraw", {"withdraw-reason": "Người nộp đề nghị rút"}),
+        (world.processing(), world.user("leader@dept"), "stop", {"stop-reason": "Người nộp đã chết"}),
+        (world.proposed(outcome="declined"), world.user("leader@dept"), "decline",
+         {"decline-reason": "Không đủ điều kiện"}),
+    ]
+
+
+def test_every_destructive_action_asks_for_confirmation_on_a_page_of_its_own(client, world):
+    from dossiers.workspace import ACTIONS
+
+    cases = danger_cases(world)
+    assert {name for _d, _u, name, _f in cases} == {name for name, a in ACTIONS.items() if a.danger}
+    for dossier, user, name, fields in cases:
+        client.force_login(user)
+        url = reverse("dossiers:action", args=[dossier.pk, name])
+        before = fresh(dossier)
+        with at(T_ACT):
+            page = client.post(url, {"version": before.version, **fields})
+        body = page.content.decode()
+        assert page.status_code == 200, (name, body[:2000])
+        assert fresh(dossier).state == before.state and fresh(dossier).version == before.version, name
+        assert f'action="{url}"' in body and 'name="confirmed" value="1"' in body and "Xác nhận" in body
+        reason = next(iter(fields.values()))
+        assert reason in body, name  # the reason typed is kept, editable
+        with at(T_ACT):
+            done = client.post(url, {"version": before.version, "confirmed": "1", **fields})
+        assert done.status_code == 302, (name, done.content.decode()[:2000])
+        assert fresh(dossier).state != before.state and fresh(dossier).decision_reason == reason, name
+    # What would fail anyway fails at once, without the confirmation step.
+    dossier = world.submitted()
+    client.force_login(world.user("officer@desk"))  # may not refuse: told at once, no confirmation page
+    url = reverse("dossiers:action", args=[dossier.pk, "refuse"])
+    assert client.post(url, {"version": dossier.version, "refuse-reason": "X"}).status_code == 403
+    client.force_login(world.user("clerk@desk"))
+    assert client.post(url, {"version": dossier.version, "refuse-reason": " "}).status_code == 400  # no reason
+    assert client.post(url, {"version": dossier.version + 1, "refuse-reason": "X"}).status_code == 409  # stale
+    assert fresh(dossier).state == State.SUBMITTED
+    detail = client.get(reverse("dossiers:detail", args=[dossier.pk])).content.decode()
+    assert 'class="danger" data-confirm=' in detail  # with JavaScript, the dialog asks (static/js/confirm.js)
+
+
+def test_staff_forms_offer_a_vietnamese_empty_choice(client, world):
+    dossier = world.received()
+    client.force_login(world.user("clerk@desk"))
+    body = client.get(reverse("dossiers:detail", args=[dossier.pk])).content.decode()
+    assert '<option value="" selected>—— Chọn ——</option>' in body and "---------" not in body  # "Chuyển đến"
+    processing = world.processing()
+    client.force_login(world.user("leader@dept"))
+    body = client.get(reverse("dossiers:detail", args=[processing.pk])).content.decode()
+    assert "Chuyên viên" in body and "—— Chọn ——" in body and "---------" not in body
+
+
+def test_the_tracking_book_opens_on_today_at_the_clerks_desk(client, world):
+    from django.utils import timezone
+
+    client.force_login(world.user("clerk@desk"))
+    body = client.get(reverse("dossiers:book")).content.decode()
+    today = f"{timezone.localdate():%d/%m/%Y}"
+    assert body.count(f'value="{today}"') == 2
+    assert f'<option value="{world.desk.pk}" selected>' in body and "—— Chọn ——" in body
+    # A leader of two desks chooses.
+    from accounts.models import Role
+    from tests.factories import MembershipFactory
+
+    leader = world.user("leader@desk")
+    MembershipFactory(user=leader, agency=world.other_desk, role=Role.LEADER)
+    client.force_login(leader)
+    body = client.get(reverse("dossiers:book")).content.decode()
+    assert '<option value="" selected>—— Chọn ——</option>' in body
+
+
+def notification_kinds_in_the_code() -> set[str]:
+    """Every kind the code writes: Message("kind", …), kind="…" and the account notices' constants."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    kinds = set()
+    for folder in ("accounts", "dossiers", "surveys", "privacy", "reports"):
+        for path in Path(settings.BASE_DIR, folder).rglob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            kinds |= set(re.findall(r'\bMessage\(\s*"([a-z_]+)"', text))
+            kinds |= set(re.findall(r'\bkind="([a-z_]+)"', text)) - {"PBS", "PTC", "PXL"}
+    from accounts import notices
+
+    return kinds | {notices.TAKEN, notices.CREATED}
+
+
+def test_every_notification_kind_has_a_vietnamese_label(client, world):
+    from dossiers.outbox_views import KIND_LABELS, kind_label
+
+    kinds = notification_kinds_in_the_code()
+    assert {"received", "withdrawn", "supplement_requested", "digest", "satisfaction_follow_up"} <= kinds
+    assert kinds <= set(KIND_LABELS), kinds - set(KIND_LABELS)
+    assert kind_label("something_new") == "Thông báo khác (something_new)"
+
+
+def test_the_outbox_shows_kinds_in_words_and_no_empty_column(client, world):
+    from dossiers.models import Notification
+    from dossiers.outbox_views import KIND_LABELS
+
+    with at(T_RECEIVE):
+        dossier = world.received()
+    assert Notification.objects.filter(kind="received", channel="sms").exists()  # an SMS has no subject
+    client.force_login(world.user("clerk@desk"))
+    body = client.get(reverse("outbox:list")).content.decode()
+    assert str(KIND_LABELS["received"]) in body and dossier.code in body
+    assert not re.search(r"<td[^>]*>\s*received\s*</td>", body)
+    headers = re.findall(r"<th[^>]*>(.*?)</th>", body, re.S)
+    assert headers and all(h.strip() for h in headers), headers

@@ -157,3 +157,26 @@ def test_the_dashboard_counts_apologies_and_those_issued_late(world, inspector, 
     assert (board.apologies, board.late_apologies) == (2, 1)
     body = page.content.decode()
     assert 'id="kpi-apologies">2<' in body and "1 phiếu lập muộn" in body
+
+
+def test_the_dashboard_charts_count_in_whole_dossiers_name_procedures_and_show_their_tables(march, inspector,
+                                                                                           client):
+    from reports.charts import short_procedure_name
+
+    response = client.get(f"/can-bo/bao-cao/tong-quan/?{QUERY}")
+    charts, board = response.context["charts"], response.context["board"]
+    assert charts["timeliness"]["options"]["scales"]["y"]["ticks"]["precision"] == 0
+    assert charts["channels"]["options"]["scales"]["y"]["ticks"]["precision"] == 0
+    assert board.procedures
+    labels = charts["times"]["data"]["labels"]
+    assert labels == [short_procedure_name(p.procedure) for p in board.procedures]
+    assert all(p.procedure.national_code not in label for p, label in zip(board.procedures, labels, strict=True))
+    assert charts["times"]["fullLabels"] == [f"{p.procedure.national_code} – {p.procedure.name}"
+                                             for p in board.procedures]
+    assert short_procedure_name(type(board.procedures[0].procedure)(name="x" * 200)).endswith("…")
+    # Without JavaScript every chart's place shows its table (the CSS shows a chart box only once drawn).
+    body = response.content.decode()
+    blocks = body.split('<section class="chart-block">')[1:]
+    assert len(blocks) == 3
+    for block in blocks:
+        assert '<details class="chart-data" open>' in block and "<table" in block and "<canvas" in block

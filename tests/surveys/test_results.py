@@ -1,6 +1,7 @@
 """Results: the selector's numbers on a small known set, and the inspectors' page with its chart."""
 
 import json
+import re
 from datetime import date
 
 import pytest
@@ -128,3 +129,17 @@ def test_bad_dates_keep_the_input_and_say_why(world, client):
     assert response.status_code == 400
     body = response.content.decode()
     assert "Nhập ngày theo dạng dd/mm/yyyy." in body and 'value="32/13/2025"' in body
+
+
+def test_long_names_in_the_filter_are_cut_with_the_whole_name_in_a_tooltip(world, client):
+    long_name = ("Cấp giấy chứng nhận đủ điều kiện kinh doanh dịch vụ lữ hành nội địa và quốc tế đối với doanh "
+                 "nghiệp có vốn đầu tư nước ngoài")
+    procedure = ProcedureFactory(national_code="1.009999", name=long_name)
+    procedure.agencies.add(world.desk)
+    client.force_login(world.user("inspector@province"))
+    body = client.get(reverse("surveys_staff:results"), {"procedure": procedure.pk}).content.decode()
+    select = re.search(r'<select name="procedure".*?</select>', body, re.S).group(0)
+    option = re.search(rf'<option value="{procedure.pk}"[^>]*>([^<]*)</option>', select)
+    assert option and f'title="1.009999 – {long_name}"' in option.group(0) and " selected" in option.group(0)
+    assert option.group(1).endswith("…") and len(option.group(1)) <= 60
+    assert "---------" not in body
