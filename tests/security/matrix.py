@@ -939,8 +939,10 @@ class Matrix:
                 transaction.set_rollback(True)
                 return Outcome(method.upper(), url, 500, error=f"{type(exc).__name__}: {exc}"[:300])
             if response.streaming:
+                # The test client closes a streaming response once its content is read, with Django's
+                # close_old_connections disconnected; calling response.close() here would fire it and, inside
+                # this transaction, close the PostgreSQL connection.
                 body = b"".join(response.streaming_content)
-                response.close()
             else:
                 body = response.content
             outcome = Outcome(method.upper(), url, response.status_code, location=response.get("Location", ""),
