@@ -175,7 +175,8 @@ def run(args, sink: Path, env: dict) -> int:
         desks.append(desk)
     Dossier.objects.bulk_create(
         Dossier(code=f"BENCH-{i:06d}", procedure=procedure, receiving_agency=desks[i % len(desks)],
-                handling_agency=desks[i % len(desks)], channel=2, applicant_name=f"Người nộp {i}",
+                handling_agency=desks[i % len(desks)], competent_agency=desks[i % len(desks)], channel=2,
+                applicant_name=f"Người nộp {i}",
                 applicant_id_number=f"{i:012d}", applicant_phone=f"09{i:08d}", applicant_email=f"nguoi{i}@example.vn",
                 deadline_amount=3, deadline_unit="working_days")
         for i in range(args.count))
