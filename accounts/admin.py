@@ -1,9 +1,10 @@
-"""Users and memberships in the admin, and the rules every admin page follows.
+"""Users and memberships in the admin, and the administrators' group. Importing it registers the catalog's pages
+too (accounts/catalog_admin.py); the scoping rules every admin page follows are in accounts/admin_scope.py.
 
 Administrators of an agency (an active Role.ADMIN membership) are staff, not superusers: they hold the model
 permissions of the group "Quản trị cơ quan" (created by accounts/migrations/0002, kept up to date by
 `administrators_group`) and see agencies, users and memberships of their agency's subtree only — the subtree the
-workspace gives them (dossiers.selectors.staff_agency_ids). A superuser (made with `createsuperuser`, the site's
+workspace gives them (accounts.scoping.staff_agency_ids). A superuser (made with `createsuperuser`, the site's
 operator) manages every agency and user. Dossiers and their records are scoped for everybody, superusers
 included, by dossiers.selectors.dossiers_visible_to (dossiers/admin.py).
 """
@@ -16,9 +17,10 @@ from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts import catalog_admin  # noqa: F401 (registers the catalog's admin pages: agencies, procedures, calendar)
+from accounts.admin_scope import ScopedChoicesMixin, administered_agency_ids, users_of
+from accounts.models import Role, StaffMembership, User
 from procedures.models import Agency
-
-from .models import Role, StaffMembership, User
 
 ADMINISTRATORS_GROUP = "Quản trị cơ quan"
 _ALL = ("add", "change", "delete", "view")
@@ -50,28 +52,6 @@ ADMINISTRATOR_PERMISSIONS = {
 
 
 # ---------------------------------------------------------------- who administers what
-def administered_agency_ids(user) -> set[int] | None:
-    """The agencies whose agencies, users and memberships `user` manages in the admin: None for a superuser (all),
-    otherwise the subtrees of their active administrator memberships (empty: none)."""
-    from dossiers.selectors import staff_agency_ids
-
-    if user.is_superuser:
-        return None
-    return staff_agency_ids(user=user, roles={Role.ADMIN})
-
-
-def administered_roots(user) -> set[int]:
-    """The agencies of the user's own administrator memberships (the tops of what they manage)."""
-    from .selectors import memberships_of
-
-    return {m.agency_id for m in memberships_of(user=user) if m.role == Role.ADMIN}
-
-
-def users_of(agency_ids) -> "Q":
-    """Users with a membership (active or not) in one of the agencies."""
-    return Q(pk__in=StaffMembership.objects.filter(agency_id__in=agency_ids).values("user_id"))
-
-
 def manages_user(manager, user) -> bool:
     """May `manager` change `user` (name, contact, password, memberships)? A superuser anyone; an administrator a
     non-superuser all of whose memberships lie in the agencies they manage."""
@@ -82,33 +62,6 @@ def manages_user(manager, user) -> bool:
         return False
     agencies = set(StaffMembership.objects.filter(user=user).values_list("agency_id", flat=True))
     return bool(agencies) and agencies <= scope
-
-
-def scoped_choices(model, request):
-    """The rows of `model` an admin form may offer the user (None: no narrowing)."""
-    scope = administered_agency_ids(request.user)
-    if scope is None:
-        return None
-    if model is Agency:
-        return Agency.objects.filter(pk__in=scope)
-    if model is User:
-        return User.objects.filter(users_of(scope))
-    return None
-
-
-class ScopedChoicesMixin:
-    """Agencies and users offered by a form's select, autocomplete or filter box (and accepted on submit) are the
-    administrator's: the admin otherwise offers every row of the related table."""
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if "queryset" not in kwargs and (queryset := scoped_choices(db_field.remote_field.model, request)) is not None:
-            kwargs["queryset"] = queryset
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if "queryset" not in kwargs and (queryset := scoped_choices(db_field.remote_field.model, request)) is not None:
-            kwargs["queryset"] = queryset
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 # ---------------------------------------------------------------- the administrators' group

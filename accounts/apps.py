@@ -10,7 +10,7 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
-        from .second_factor import on_user_logged_in
+        from accounts.second_factor import on_user_logged_in
 
         user_logged_in.connect(on_user_logged_in, dispatch_uid="accounts.second_factor")
         checks.register(check_trusted_proxies, checks.Tags.security)
@@ -20,7 +20,7 @@ def check_trusted_proxies(app_configs=None, **kwargs):
     """TRUSTED_PROXIES must be IP addresses or networks (a typo would otherwise fail on the first request)."""
     from django.core.exceptions import ImproperlyConfigured
 
-    from .ratelimit import trusted_proxies
+    from accounts.ratelimit import trusted_proxies
 
     try:
         trusted_proxies()

@@ -18,7 +18,7 @@ import re
 from django.contrib.auth.backends import ModelBackend
 from django.db.models import Case, IntegerField, Q, Value, When
 
-from .models import User
+from accounts.models import User
 
 PHONE_SPELLING = re.compile(r"[0-9\s.\-()+]+")
 PHONE_MIN_DIGITS = 9

@@ -1,4 +1,4 @@
-from .selectors import memberships_of
+from accounts.selectors import memberships_of
 
 
 def staff(request):

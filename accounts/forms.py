@@ -3,7 +3,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from .validators import clean_phone
+from accounts.validators import clean_phone
 
 
 class LoginForm(AuthenticationForm):

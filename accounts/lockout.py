@@ -13,7 +13,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.shortcuts import render
 
-from .backends import normalise_login
+from accounts.backends import normalise_login
 
 
 def lockout_username(request, credentials) -> str | None:

@@ -1,6 +1,6 @@
 """Messages about an account, sent to the e-mail address or phone number it names.
 
-They are not dossier notifications (the outbox, dossiers/notifications.py, belongs to an agency and a dossier):
+They are not dossier notifications (the outbox, notifications/outbox.py, belongs to an agency and a dossier):
 each is one Celery task (accounts.tasks.send_account_notice, with ids only) that sends by Django's e-mail or
 the project's SMS backend (settings.ONECUA_SMS_BACKEND). One address gets at most one notice of a kind per
 ACCOUNT_NOTICE_INTERVAL_MINUTES, so registering with someone else's number again and again cannot flood it.
@@ -10,6 +10,7 @@ import hashlib
 import logging
 import uuid
 
+from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import EmailMessage
@@ -38,8 +39,6 @@ def queue(*, kind: str, user, channel: str) -> bool:
     digest = hashlib.sha256(f"{kind}|{channel}|{recipient}".encode()).hexdigest()  # no personal data in keys
     if minutes > 0 and not cache.add(f"account-notice:{digest}", 1, timeout=minutes * 60):
         return False
-    from .tasks import send_account_notice
-
     try:
         send_account_notice.delay(kind, user.pk, channel)
     except Exception as exc:  # noqa: BLE001
@@ -87,7 +86,7 @@ def message(*, kind: str, channel: str) -> tuple[str, str]:
 
 def deliver(*, kind: str, user_id: int, channel: str) -> bool:
     """Send one notice now (the task's body). False if the user or the address is gone."""
-    from .models import User
+    from accounts.models import User
 
     user = User.objects.filter(pk=user_id).only("email", "phone").first()
     recipient = (user.email if channel == EMAIL else user.phone) if user else ""
@@ -99,7 +98,14 @@ def deliver(*, kind: str, user_id: int, channel: str) -> bool:
         EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[recipient],
                      headers={"X-Onecua-Idempotency-Key": key}).send(fail_silently=False)
     else:
-        from dossiers.notifications import sms_backend
+        from core.backends import sms_backend
 
         sms_backend().send(phone=recipient, text=body, idempotency_key=key)
     return True
+
+
+@shared_task(name="accounts.send_account_notice", time_limit=90, soft_time_limit=60, ignore_result=True)
+def send_account_notice(kind: str, user_id: int, channel: str) -> bool:
+    """Send one message about an account to its e-mail address or phone (accounts/notices.py). Only ids travel
+    through the broker. Not retried: a lost notice is a courtesy lost."""
+    return deliver(kind=kind, user_id=user_id, channel=channel)

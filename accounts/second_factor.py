@@ -18,8 +18,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY, user_has_device
 
-from .models import Role
-from .selectors import memberships_of
+from accounts.models import Role
+from accounts.selectors import memberships_of
 
 PENDING_SESSION_KEY = "onecua_otp_pending"
 
@@ -48,7 +48,7 @@ def _paths() -> dict[str, object]:
         "while_pending": frozenset({reverse("accounts:otp_verify"), reverse("accounts:logout"),
                                     reverse("admin:logout"), reverse("set_language")}),
         # /admin/ and the staff workspace (/can-bo/: dossiers, outbox, reports, ratings).
-        "guarded": (reverse("admin:index"), reverse("dossiers:home")),
+        "guarded": (reverse("admin:index"), reverse("workspace:home")),
         "admin_logout": reverse("admin:logout"),
     }
 

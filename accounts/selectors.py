@@ -1,6 +1,6 @@
 """Reads about users: their memberships, roles and agencies."""
 
-from .models import StaffMembership
+from accounts.models import StaffMembership
 
 
 def memberships_of(*, user) -> list[StaffMembership]:

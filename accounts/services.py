@@ -6,8 +6,8 @@ from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from . import notices
-from .models import User
+from accounts import notices
+from accounts.models import User
 
 log = logging.getLogger(__name__)
 

@@ -19,10 +19,10 @@ from django_otp import login as otp_login
 from django_otp import verify_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import second_factor, services
-from .forms import OTPCodeForm, RegisterForm
-from .ratelimit import client_ip, count_hit
-from .selectors import is_staff_member
+from accounts import second_factor, services
+from accounts.forms import OTPCodeForm, RegisterForm
+from accounts.ratelimit import client_ip, count_hit
+from accounts.selectors import is_staff_member
 
 
 def _registration_limited(request) -> bool:
@@ -54,7 +54,7 @@ def register(request):
 def landing_url(user) -> str:
     """Where a sign-in lands without a `next`: staff on their workspace queues, everyone else where
     LOGIN_REDIRECT_URL says (the home page)."""
-    return reverse("dossiers:home") if is_staff_member(user=user) else reverse(settings.LOGIN_REDIRECT_URL)
+    return reverse("workspace:home") if is_staff_member(user=user) else reverse(settings.LOGIN_REDIRECT_URL)
 
 
 class SignInView(LoginView):

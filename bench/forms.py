@@ -47,7 +47,8 @@ def run(args) -> int:
 
     from accounts.models import User
     from dossiers import services
-    from dossiers.documents import FORM_TITLES, render_dossier_form
+    from dossiers.form_numbers import FORM_TITLES
+    from printing.documents import render_dossier_form
     from procedures.models import Agency, Procedure
 
     call_command("load_demo", stdout=open(os.devnull, "w"))

@@ -162,7 +162,8 @@ def run(args, sink: Path, env: dict) -> int:
     import json
 
     from accounts.models import Role
-    from dossiers.models import Dossier, Notification, NotificationStatus
+    from dossiers.models import Dossier
+    from notifications.models import Notification, NotificationStatus
     from tests.dossiers.worker_process import sent_keys
     from tests.factories import AgencyFactory, MembershipFactory, ProcedureFactory, UserFactory
 

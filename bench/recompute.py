@@ -62,14 +62,15 @@ def main(argv: list[str] | None = None) -> int:
 def run(args) -> int:
     from django.conf import settings
 
-    from dossiers.models import Dossier, Notification, State
+    from dossiers.models import Dossier, State
     from dossiers.recompute import recompute_open_dossiers
+    from notifications.models import Notification
     from procedures import worktime
     from procedures.calendars import build_calendar
     from procedures.models import CalendarException, CalendarExceptionKind
     from tests.factories import AgencyFactory, ProcedureFactory
 
-    settings.ONECUA_SMS_BACKEND = "dossiers.notifications.LocmemSMSBackend"
+    settings.ONECUA_SMS_BACKEND = "core.backends.LocmemSMSBackend"
     desk = AgencyFactory(identifier="H61.22.10", name="Trung tâm phường Một")
     procedure = ProcedureFactory(name="Thủ tục thử", deadline_amount=5, deadline_unit="working_days")
     cal = build_calendar(agency=desk)

@@ -1,7 +1,7 @@
 """Benchmark: statistics at a province's scale — 10,000,000 dossiers (about ten years of a province handling
 1.2 million a year) in PostgreSQL, then repeated timings of the year's report II.06a for the whole province,
-the dashboard, and one agency's drill-down list page, next to the same II.06a done as a plain GROUP BY on the
-base table.
+the dashboard, one agency's drill-down list page and the busiest procedure's public page (its usual processing
+time, reports.processing), next to the same II.06a done as a plain GROUP BY on the base table.
 
 Run from the project root (PostgreSQL on 127.0.0.1, a database of its own, kept between runs):
     .venv/bin/python bench/reports.py                # load once (10 M rows, ~15-25 min on 2 cores), then time
@@ -14,8 +14,9 @@ late, the last few weeks still open; 80 % decided by the desk that received them
 handed over to the province, which is then their competent agency (II.06a counts per competent agency, the
 receiving desk is a filter). The summary is built with the same rebuild the product uses
 (reports.tally.rebuild), and the II.06a figures — for the whole province, and filtered by the busiest desk — are
-checked against the plain GROUP BY: they must be equal (exit 1 otherwise), and the summary must equal a recount
-(`rebuild_figures --check`).
+checked against the plain GROUP BY: they must be equal (exit 1 otherwise), as must the procedure page's figures
+and the same figures computed from the base table (percentile_disc: nearest rank), and the summary must equal a
+recount (`rebuild_figures --check`).
 """
 
 from __future__ import annotations
@@ -229,6 +230,30 @@ def plain_group_by(agency_ids, start: date, end: date, desk_ids=None) -> dict:
         return {row[0]: dict(zip(keys, row[1:], strict=True)) for row in cursor.fetchall()}
 
 
+def plain_reality(procedure, today: date) -> tuple | None:
+    """The procedure page's figures straight from dossiers (reports.processing's definition): those resolved from
+    the first day of the month 11 months before `today`'s through `today` (local dates), calendar days from the
+    local day of receipt to the local day of the result, nearest-rank median and 90th percentile, on-time share."""
+    from django.db import connection
+
+    from reports.summary import months_ago
+
+    sql = """
+      SELECT count(*), percentile_disc(0.5) WITHIN GROUP (ORDER BY days),
+        percentile_disc(0.9) WITHIN GROUP (ORDER BY days),
+        round(100.0 * count(*) FILTER (WHERE timeliness IN ('early', 'on_time')) / count(*))
+      FROM (SELECT (resolved_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date
+                   - (received_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS days, timeliness
+            FROM dossiers_dossier WHERE procedure_id = %s AND resolved_at IS NOT NULL
+              AND (resolved_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date BETWEEN %s AND %s) AS resolved
+      HAVING count(*) > 0"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [procedure.pk, months_ago(today, 11), today])
+        row = cursor.fetchone()
+    return None if row is None else (row[0], f"{row[1]:.1f}".replace(".", ","), f"{row[2]:.1f}".replace(".", ","),
+                                     int(row[3]))
+
+
 def compare(label: str, report, plain: dict) -> int:
     """The cells of a II.06a report (rows per agency) that differ from the plain GROUP BY, printed; their count."""
     mismatches = 0
@@ -275,15 +300,17 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
+    from django.urls import reverse
+    from django.utils import timezone
 
     settings.ALLOWED_HOSTS = ["*"]
     settings.DEBUG = False
     call_command("migrate", verbosity=0)
 
     from accounts.models import Role, StaffMembership, User
+    from accounts.scoping import agency_subtree_ids
     from dossiers.models import Dossier
-    from dossiers.selectors import agency_subtree_ids
-    from reports import selectors, tally
+    from reports import ii06a, overview, processing, tally
     from reports.models import DurationTally, Tally
 
     province, desks, _procedures = make_catalog()
@@ -302,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
                        "+ pg_total_relation_size('reports_durationtally'))")
         sizes = cursor.fetchone()
     counts, durations = Tally.objects.count(), DurationTally.objects.count()
-    print(f"dossiers: {Dossier.objects.count():,} ({sizes[0]}); summary rows: {counts + durations:,} "
+    print(f"workspace: {Dossier.objects.count():,} ({sizes[0]}); summary rows: {counts + durations:,} "
           f"({counts:,} counts + {durations:,} durations; {sizes[1]})")
     differing = tally.differences()
     print(f"summary vs recount (rebuild_figures --check): "
@@ -313,17 +340,17 @@ def main(argv: list[str] | None = None) -> int:
     start, end = date(year, 1, 1), date(year, 12, 31)
     print(f"\nperiod: the year {year}, whole province ({len(ids)} agencies); {args.runs} timed runs each")
     _, ii06a_p95, report = timed("II.06a (summary), rows per agency", args.runs,
-                                 lambda: selectors.report_ii06a(agency_ids=ids, start=start, end=end))
+                                 lambda: ii06a.report_ii06a(agency_ids=ids, start=start, end=end))
     busiest = desks[0]
     _, _p95, by_desk = timed("II.06a (summary), rows per agency, one receiving desk", args.runs,
-                             lambda: selectors.report_ii06a(agency_ids=ids, start=start, end=end,
-                                                            desk_ids={busiest.pk}))
+                             lambda: ii06a.report_ii06a(agency_ids=ids, start=start, end=end,
+                                                        desk_ids={busiest.pk}))
     timed("II.06a (summary), rows per procedure", args.runs,
-          lambda: selectors.report_ii06a(agency_ids=ids, start=start, end=end, grouping="procedure"))
+          lambda: ii06a.report_ii06a(agency_ids=ids, start=start, end=end, grouping="procedure"))
     ytd = date.today()
     timed("II.06a (summary), year to date", args.runs,
-          lambda: selectors.report_ii06a(agency_ids=ids, start=date(ytd.year, 1, 1), end=ytd))
-    _, dashboard_p95, _board = timed("dashboard (12 months)", args.runs, lambda: selectors.dashboard(
+          lambda: ii06a.report_ii06a(agency_ids=ids, start=date(ytd.year, 1, 1), end=ytd))
+    _, dashboard_p95, _board = timed("dashboard (12 months)", args.runs, lambda: overview.dashboard(
         agency_ids=ids, start=date(year, 1, 1), end=date(year, 12, 31)))
 
     user, _ = User.objects.get_or_create(username="bench.inspector", defaults={"full_name": "Thanh tra đo tải"})
@@ -351,6 +378,19 @@ def main(argv: list[str] | None = None) -> int:
     timed("II.06a page (HTTP, with template)", max(5, args.runs // 2),
           lambda: client.get(f"/can-bo/bao-cao/?start=01/01/{year}&end=31/12/{year}"))
 
+    # The public page of the busiest procedure (desk 1's first): its usual processing time from the summary.
+    procedure, today = _procedures[0], timezone.localdate()
+    _, reality_p95, reality = timed("procedure page figures (summary), busiest procedure", args.runs,
+                                    lambda: processing.procedure_processing_reality(procedure=procedure, today=today))
+    public = Client()
+    _, page_p95, _response = timed("procedure page (HTTP, with template), busiest procedure", args.runs,
+                                   lambda: public.get(reverse("procedures:detail", args=[procedure.national_code])))
+    shown = reality and (reality.count, reality.median_days, reality.p90_days, reality.on_time_percent)
+    plain_figures = plain_reality(procedure, today)
+    reality_differs = shown != plain_figures
+    print(f"procedure page figures {shown}; from the base table {plain_figures}"
+          + ("  MISMATCH" if reality_differs else ""))
+
     _, plain_p95, plain = timed("II.06a as a plain GROUP BY on the base table", args.plain_runs,
                                 lambda: plain_group_by(ids, start, end))
     mismatches = compare("whole province", report, plain)
@@ -364,7 +404,8 @@ def main(argv: list[str] | None = None) -> int:
           f"speed-up at p95 ×{plain_p95 / ii06a_p95:.0f}")
     print(f"targets: dashboard p95 ≤ 100 ms: {dashboard_p95:.1f}; II.06a p95 ≤ 100 ms: {ii06a_p95:.1f}; "
           f"drill-down p95 ≤ 300 ms: {drill_p95:.1f}")
-    return 1 if mismatches or differing else 0
+    print(f"procedure page: figures p95 {reality_p95:.1f} ms, page p95 {page_p95:.1f} ms")
+    return 1 if mismatches or differing or reality_differs else 0
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Benchmark of due-time computation (procedures/worktime.py): due times per second on 100,000 dossiers.
+"""Benchmark of due-time computation (procedures/worktime.py, on procedures/workcalendar.py): due times per
+second on 100,000 dossiers.
 
 Run from the project root: ``.venv/bin/python bench/worktime.py [--count N] [--seed S] [--min-rate R]``.
 Every run also recounts: the working time between each working-hours/-days case's clock start and its due time

@@ -8,8 +8,16 @@ rule (an administrator of a province sees that province's dossiers; another prov
 
 from django.contrib import admin
 
-from .models import Apology, ApologyProposal, Attachment, ClockPause, Dossier, DossierEvent, SupplementRequest
-from .selectors import dossiers_visible_to
+from dossiers.models import (
+    Apology,
+    ApologyProposal,
+    Attachment,
+    ClockPause,
+    Dossier,
+    DossierEvent,
+    SupplementRequest,
+)
+from dossiers.selectors import dossiers_visible_to
 
 
 class ServiceRecordAdmin(admin.ModelAdmin):

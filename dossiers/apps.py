@@ -7,9 +7,8 @@ class DossiersConfig(AppConfig):
     verbose_name = _("Hồ sơ")
 
     def ready(self):
+        from dossiers.tasks import recompute_due_times
         from procedures.signals import deadline_rules_changed
-
-        from .tasks import recompute_due_times
 
         def enqueue_recompute(sender, procedure_id=None, **kwargs):
             try:

@@ -13,9 +13,8 @@ from datetime import datetime
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from dossiers.models import Apology, Dossier, FormNumber, FormNumberCounter, FormNumberKind, SupplementRequest
 from procedures import worktime
-
-from .models import Apology, Dossier, FormNumber, FormNumberCounter, FormNumberKind, SupplementRequest
 
 Record = SupplementRequest | Apology | Dossier
 
@@ -74,3 +73,14 @@ def issue_form_number(record: Record, *, at: datetime | None = None) -> FormNumb
         if existing is None:
             raise
         return existing
+
+
+FORM_TITLES = {
+    "01": "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
+    "02": "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ",
+    "03": "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ",
+    "04": "PHIẾU XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT HỒ SƠ",
+    "05": "THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ",
+    "06": "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ",
+    "07": "SỔ THEO DÕI HỒ SƠ",
+}

@@ -12,13 +12,12 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.db.models import Case, DateTimeField, F, Value, When
 
+from dossiers.models import FIGURE_FIELDS, OPEN_STATES, ClockPause, Dossier
+from dossiers.runner import calendar_of
+from dossiers.signals import AppointmentMove, announce_figures, appointments_moved
 from procedures import worktime
 from procedures.calendars import build_calendar
 from procedures.models import Agency, Procedure
-
-from . import notifications
-from .models import FIGURE_FIELDS, OPEN_STATES, ClockPause, Dossier
-from .services import announce_figures
 
 log = logging.getLogger(__name__)
 CHUNK = 2000
@@ -95,8 +94,8 @@ def apply_moves(moves: dict, names: dict) -> tuple[int, int]:
         follows = [pk for pk, (_, _, follow, _) in ready.items() if follow]
         _set_times({pk: (new_due, follow) for pk, (_, new_due, follow, _) in ready.items()})
         _load_names(names, [figures[pk] for pk in follows])
-        notifications.enqueue_appointment_moves([
-            notifications.AppointmentMove(
+        appointments_moved.send(sender=Dossier, moves=[
+            AppointmentMove(
                 pk, figures[pk]["receiving_agency_id"], *current[pk][1 + len(FIGURE_FIELDS):],
                 names["procedure", figures[pk]["procedure_id"]], names["agency", figures[pk]["receiving_agency_id"]],
                 ready[pk][3], ready[pk][1])
@@ -130,3 +129,24 @@ def _set_times(values: dict) -> None:
     Dossier.objects.filter(pk__in=list(values)).update(
         due_at=Case(*[When(pk=pk, then=Value(t)) for pk, (t, _) in values.items()], output_field=DateTimeField()),
         appointment_at=Case(*follows, default=F("appointment_at"), output_field=DateTimeField()))
+
+
+# ---------------------------------------------------------------- recomputation (rule 8)
+def dossier_recompute_due(*, dossier: Dossier, calendar=None) -> bool:
+    """Recompute an open dossier's due time from its stored inputs with the current calendar; True if it moved."""
+    if dossier.state not in OPEN_STATES or dossier.received_at is None:
+        return False
+    cal = calendar or calendar_of(dossier)
+    pauses = [(p.started_at, p.ended_at) for p in dossier.pauses.all()]
+    new_due = worktime.recompute_due(cal, dossier.received_at, dossier.deadline_amount, dossier.deadline_unit,
+                                     cutoff=dossier.deadline_cutoff, pauses=pauses)
+    if new_due == dossier.due_at:
+        return False
+    # A copy read before someone acted is skipped (its pauses may be stale); report only rows really updated.
+    follows = dossier.appointment_at == dossier.due_at
+    changed, _notified = apply_moves({dossier.pk: (dossier.version, new_due, follows, dossier.due_at)}, {})
+    if changed:
+        dossier.due_at = new_due
+        if follows:
+            dossier.appointment_at = new_due
+    return bool(changed)

@@ -8,59 +8,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
+from accounts.scoping import staff_agency_ids
 from accounts.selectors import memberships_of
-from procedures.models import Agency
+from dossiers.actions import ACTIONS
+from dossiers.form_numbers import FORM_TITLES
+from dossiers.models import (
+    RUNNING_STATES,
+    Apology,
+    ApologyProposal,
+    AttachmentPurpose,
+    Channel,
+    Dossier,
+    DossierEvent,
+    State,
+)
 from procedures.worktime import TZ
-
-from .documents import FORM_TITLES
-from .models import RUNNING_STATES, Apology, AttachmentPurpose, Channel, Dossier, DossierEvent, State
-
-# Roles that oversee a whole subtree of agencies (a province's inspector sees its communes).
-SUBTREE_ROLES = {Role.INSPECTOR, Role.ADMIN}
-# Roles that read an agency's figures: satisfaction results and statistics.
-OVERSIGHT_ROLES = {Role.INSPECTOR, Role.LEADER, Role.ADMIN}
-
-
-def agency_subtree_ids(root_ids: set[int]) -> set[int]:
-    """The agencies and all their descendants (one query per level of the tree)."""
-    seen = set(root_ids)
-    frontier = set(root_ids)
-    while frontier:
-        frontier = set(Agency.objects.filter(parent_id__in=frontier).values_list("id", flat=True)) - seen
-        seen |= frontier
-    return seen
-
-
-def staff_agency_ids(*, user, roles=None) -> set[int]:
-    """The agencies of the user's memberships (only those with one of `roles`, when given), with the whole
-    subtree under an inspector's or administrator's agency. Computed once per request and role set."""
-    cache = getattr(user, "_onecua_agency_ids", None)
-    if cache is None:
-        cache = user._onecua_agency_ids = {}
-    key = frozenset(roles) if roles is not None else None
-    if key not in cache:
-        memberships = [m for m in memberships_of(user=user) if roles is None or m.role in roles]
-        overseen = {m.agency_id for m in memberships if m.role in SUBTREE_ROLES}
-        cache[key] = {m.agency_id for m in memberships} | (agency_subtree_ids(overseen) if overseen else set())
-    return set(cache[key])
-
-
-def oversight_agency_ids(*, user) -> set[int]:
-    """Agencies whose figures the user may read (statistics, satisfaction results, follow-ups): an inspector's or
-    administrator's whole subtree, a leader's own agencies. Empty: no access to those pages."""
-    return staff_agency_ids(user=user, roles=OVERSIGHT_ROLES)
-
-
-def oversight_scope_ids(*, user, agency: Agency | None) -> set[int]:
-    """The agencies a figures page counts: `agency` and its subtree (or, None, all the user may read), within
-    what the user may read."""
-    allowed = oversight_agency_ids(user=user)
-    return allowed if agency is None else agency_subtree_ids({agency.pk}) & allowed
-
-
-def is_overseer(*, user) -> bool:
-    """Does the user read figures anywhere (navigation links; no query: memberships are loaded once)?"""
-    return any(m.role in OVERSIGHT_ROLES for m in memberships_of(user=user))
 
 
 def dossiers_visible_to(*, user) -> QuerySet[Dossier]:
@@ -242,24 +204,6 @@ def tracking_book_dossiers(*, user, agency_id: int, start, end) -> QuerySet[Doss
 
 
 # ---------------------------------------------------------------- the citizen's view
-CITIZEN_TEXT = {
-    "submit": "Hồ sơ đã được nộp, đang chờ Bộ phận Một cửa kiểm tra.",
-    "receive": "Hồ sơ đã được tiếp nhận. Thời hạn giải quyết bắt đầu được tính.",
-    "refuse": "Hồ sơ không được tiếp nhận. Lý do: {note}",
-    "request_supplement": "Cơ quan đề nghị bổ sung, hoàn thiện hồ sơ: {note}",
-    "answer_supplement": "Bạn đã bổ sung hồ sơ.",
-    "forward": "Hồ sơ đã được chuyển đến {to_agency} để giải quyết.",
-    "assign": "Hồ sơ đang được cán bộ xem xét.",
-    "propose": "Hồ sơ đang được trình lãnh đạo phê duyệt.",
-    "await_payment": "Đề nghị bạn thực hiện nghĩa vụ tài chính (phí, lệ phí, thuế): {note}",
-    "confirm_payment": "Đã ghi nhận bạn hoàn thành nghĩa vụ tài chính.",
-    "approve": "Đã có kết quả giải quyết. Mời bạn nhận kết quả.",
-    "decline": "Cơ quan có văn bản trả lời không giải quyết. Mời bạn nhận văn bản trả lời.",
-    "stop": "Cơ quan dừng giải quyết hồ sơ. Lý do: {note}",
-    "withdraw": "Hồ sơ đã được rút theo đề nghị của bạn.",
-    "return_result": "Bạn đã nhận kết quả.",
-    "apologise": "Cơ quan xin lỗi vì chậm giải quyết và hẹn lại thời gian trả kết quả.",
-}
 NEXT_STEP = {
     State.SUBMITTED: "Chờ Bộ phận Một cửa kiểm tra hồ sơ; bạn sẽ nhận được thông báo.",
     State.RECEIVED: "Hồ sơ đang được xử lý; bạn chưa cần làm gì.",
@@ -289,7 +233,8 @@ def find_tracked_dossier(*, code: str, secret: str) -> Dossier | None:
 def citizen_timeline(*, dossier: Dossier) -> list[tuple]:
     rows = []
     for e in dossier.events.select_related("to_agency").order_by("at", "id"):
-        text = CITIZEN_TEXT.get(e.action, e.action_label)
+        entry = ACTIONS.get(e.action)
+        text = str(entry.citizen_text) if entry is not None and entry.citizen_text else e.action_label
         rows.append((e.at, text.format(note=e.note, to_agency=e.to_agency.name if e.to_agency else "")))
     return rows
 
@@ -314,42 +259,24 @@ def next_step(dossier: Dossier) -> str:
     return NEXT_STEP[State(dossier.state)]
 
 
-# ---------------------------------------------------------------- published processing reality
-@dataclass(frozen=True)
-class ProcessingReality:
-    count: int
-    median_days: str
-    p90_days: str
-    on_time_percent: int
 
 
-def _percentile(sorted_values: list[float], fraction: float) -> float:
-    index = max(0, min(len(sorted_values) - 1, round(fraction * (len(sorted_values) - 1))))
-    return sorted_values[index]
 
 
-def procedure_processing_reality(*, procedure, now: datetime | None = None, limit: int = 20000):
-    """Median and 90th-percentile working days from clock start to resolution, and the share on time, over the
-    last 12 months; None when nothing was resolved."""
-    from procedures.calendars import build_calendar
-    from procedures.worktime import working_time_between
 
-    now = now or timezone.now()
-    rows = list(
-        Dossier.objects.filter(procedure=procedure, resolved_at__gte=now - timedelta(days=365),
-                               clock_started_at__isnull=False)
-        .order_by("-resolved_at").values_list("clock_started_at", "resolved_at", "timeliness")[:limit]
-    )
-    if not rows:
+
+
+
+def stop_proposal(dossier: Dossier) -> DossierEvent | None:
+    """The officer's pending proposal to stop (none once the dossier's state changed after it)."""
+    last = dossier.events.exclude(action="propose_stop").order_by("-at", "-id").first()
+    proposals = dossier.events.filter(action="propose_stop")
+    if last is not None:
+        proposals = proposals.filter(id__gt=last.id)
+    return proposals.select_related("actor").order_by("-id").first()
+
+
+def pending_apology_proposal(dossier: Dossier) -> ApologyProposal | None:
+    if Apology.objects.filter(dossier=dossier).exists():
         return None
-    cal = build_calendar()
-    days = sorted(max(0.0, working_time_between(cal, start, end).total_seconds()) / cal.seconds_per_day
-                  for start, end, _t in rows)
-    on_time = sum(1 for *_x, t in rows if t in ("early", "on_time"))
-    return ProcessingReality(
-        count=len(rows), median_days=f"{_percentile(days, 0.5):.1f}".replace(".", ","),
-        p90_days=f"{_percentile(days, 0.9):.1f}".replace(".", ","), on_time_percent=round(100 * on_time / len(rows)))
-
-
-def procedure_page_context(*, procedure) -> dict:
-    return {"reality": procedure_processing_reality(procedure=procedure)}
+    return dossier.apology_proposals.select_related("proposed_by").first()

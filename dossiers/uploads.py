@@ -30,9 +30,8 @@ from pypdf.errors import LimitReachedError
 from pypdf.filters import ASCII85Decode, ASCIIHexDecode, LZWDecode, RunLengthDecode
 from pypdf.generic import ArrayObject, DictionaryObject, EncodedStreamObject, IndirectObject
 
+from core.errors import InvalidInput
 from procedures.text import strip_diacritics
-
-from .errors import InvalidInput
 
 SIGNATURES = [
     (b"%PDF-", "application/pdf", ".pdf"),

@@ -15,7 +15,7 @@ from django.utils import translation
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from .middleware import DEFAULT_CSP
+from onecua.middleware import DEFAULT_CSP
 
 # C0 controls except \t \n \r, DEL, C1 controls, UTF-16 surrogates (only ever alone in a Python str).
 INVALID_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")

@@ -4,10 +4,10 @@ and the archive marks."""
 from django.contrib import admin
 from django.db.models import Q
 
+from accounts.scoping import staff_agency_ids
 from dossiers.admin import ServiceRecordAdmin
-from dossiers.selectors import dossiers_visible_to, staff_agency_ids
-
-from .models import CorrectionRequest, DossierArchive, PersonalDataAccess
+from dossiers.selectors import dossiers_visible_to
+from privacy.models import CorrectionRequest, DossierArchive, PersonalDataAccess
 
 
 class ReadOnlyAdmin(ServiceRecordAdmin):

@@ -3,9 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from privacy.models import CorrectionField
 from procedures.forms import VNDateField
-
-from .models import CorrectionField
 
 
 class AccessLogFilterForm(forms.Form):

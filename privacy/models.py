@@ -9,8 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.masking import mask_digits
 from dossiers.models import Dossier
-from procedures.formatting import mask_digits
 from procedures.models import Agency
 
 # What replaces a personal field of an archived dossier (the figures are kept, the person is not).

@@ -1,8 +1,9 @@
 """Archive packages: one ZIP per closed dossier, written next to its final name, verified, then moved in place.
 
-Members: dossier.json (the dossier and its checklist, supplement requests, pauses, apology, form numbers, rating,
-correction requests), events.json, notifications.json, attachments.json (their metadata) and files/ (the files),
-with manifest.json listing the SHA-256 and size of every other member. The JSON files are Django's serialisation
+Members: dossier.json (the dossier and its checklist, supplement requests, pauses, apology, form numbers, the rows
+of the sections other apps registered through privacy.sections (surveys: the rating), correction requests),
+events.json, notifications.json, attachments.json (their metadata) and files/ (the files), with manifest.json
+listing the SHA-256 and size of every other member. The JSON files are Django's serialisation
 (`manage.py loaddata` reads them back).
 """
 
@@ -26,12 +27,11 @@ from dossiers.models import (
     DossierDocument,
     DossierEvent,
     FormNumber,
-    Notification,
     SupplementRequest,
 )
-from surveys.models import Rating
-
-from .models import CorrectionRequest
+from notifications.models import Notification
+from privacy.models import CorrectionRequest
+from privacy.sections import archive_records
 
 FORMAT = "onecua-archive/1"
 MANIFEST = "manifest.json"
@@ -77,7 +77,7 @@ def _records(dossier: Dossier) -> dict[str, bytes]:
         *Apology.objects.filter(dossier=dossier),
         *ApologyProposal.objects.filter(dossier=dossier).order_by("pk"),
         *FormNumber.objects.filter(dossier=dossier).order_by("pk"),
-        *Rating.objects.filter(dossier=dossier),
+        *archive_records(dossier),
         *CorrectionRequest.objects.filter(dossier=dossier).order_by("pk"),
     ]
     return {

@@ -8,10 +8,12 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Role
-from dossiers.models import TERMINAL_STATES, Attachment, Dossier, Notification
-from dossiers.selectors import citizen_timeline, period_bounds, staff_agency_ids
-
-from .models import CorrectionRequest, CorrectionStatus, DossierArchive, PersonalDataAccess
+from accounts.scoping import staff_agency_ids
+from dossiers.models import TERMINAL_STATES, Attachment, Dossier
+from dossiers.selectors import citizen_timeline, period_bounds
+from notifications.models import Notification
+from privacy.models import CorrectionRequest, CorrectionStatus, DossierArchive, PersonalDataAccess
+from privacy.sections import dossier_sections
 
 # Who reads the access log: inspectors and administrators, over their agencies' subtree.
 ACCESS_LOG_ROLES = {Role.INSPECTOR, Role.ADMIN}
@@ -75,8 +77,9 @@ def _applicant(d: Dossier) -> dict:
     }
 
 
-def _dossier(d: Dossier) -> dict:
-    rating = getattr(d, "rating", None)
+def _dossier(d: Dossier, sections: dict) -> dict:
+    """The dossier as the citizen sees it (the keys of privacy.sections.BUILT_IN_DOSSIER_KEYS), then the sections
+    other apps registered (privacy.sections; surveys: "rating")."""
     return {
         "code": d.code,
         "procedure": d.procedure.name,
@@ -98,29 +101,29 @@ def _dossier(d: Dossier) -> dict:
             {"created_at": n.created_at, "sent_at": n.sent_at, "channel": str(n.get_channel_display()),
              "recipient": n.recipient, "subject": n.subject, "body": n.body}
             for n in d.applicant_notifications],
-        "rating": None if rating is None else {
-            "overall": str(rating.get_overall_display()), "convenience": str(rating.get_convenience_display()),
-            "comment": rating.comment, "rated_at": rating.rated_at},
+        **{name: values.get(d.pk) for name, values in sections.items()},
     }
 
 
 def personal_data_of(*, user, now: datetime | None = None) -> dict:
     """Everything held about a signed-in citizen: the account, their dossiers (applicant fields, the timeline
-    they see, the messages sent to them, the files' list, their rating) and their correction requests."""
-    dossiers = (
-        own_dossiers(user=user).select_related("procedure", "receiving_agency", "rating")
+    they see, the messages sent to them, the files' list, and the sections other apps registered: their rating)
+    and their correction requests."""
+    dossiers = list(
+        own_dossiers(user=user).select_related("procedure", "receiving_agency")
         .prefetch_related(
             "documents",
             Prefetch("attachments", queryset=Attachment.objects.select_related("dossier").order_by("uploaded_at", "pk")),
             Prefetch("notifications", to_attr="applicant_notifications",
                      queryset=Notification.objects.filter(recipient_user__isnull=True).order_by("created_at", "pk")))
         .order_by("submitted_at", "pk"))
+    sections = dossier_sections(dossiers)
     corrections = own_corrections(user=user).order_by("created_at", "pk")
     return {
         "generated_at": now or timezone.now(),
         "account": {"username": user.username, "full_name": user.full_name, "email": user.email,
                     "phone": user.phone, "date_joined": user.date_joined, "last_login": user.last_login},
-        "dossiers": [_dossier(d) for d in dossiers],
+        "dossiers": [_dossier(d, sections) for d in dossiers],
         "correction_requests": [
             {"created_at": c.created_at, "dossier": c.dossier.code if c.dossier else None,
              "field": str(c.get_field_display()), "wrong_value": c.wrong_value, "correct_value": c.correct_value,

@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import ratelimit
-from dossiers.errors import ActionForbidden, InvalidInput, TransitionRefused
-from dossiers.models import TERMINAL_STATES, Attachment, Dossier, Notification
-
-from .models import (
+from core.errors import ActionForbidden, InvalidInput, TransitionRefused
+from dossiers.models import TERMINAL_STATES, Attachment, Dossier
+from notifications.models import Notification
+from privacy.models import (
     ARCHIVED_MARK,
     AccessKind,
     CorrectionField,
@@ -25,6 +25,7 @@ from .models import (
     DossierArchive,
     PersonalDataAccess,
 )
+from privacy.packages import write_package
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +104,7 @@ def correction_request_create(*, actor, dossier: Dossier | None, field: str, wro
 def correction_request_close(*, actor, correction: CorrectionRequest, response: str) -> CorrectionRequest:
     """A clerk of the receiving desk records what was done (the correction itself is made by the dossier's
     ordinary procedure) and closes the request."""
-    from .selectors import corrections_for_desk
+    from privacy.selectors import corrections_for_desk
 
     row = CorrectionRequest.objects.select_for_update().get(pk=correction.pk)
     if not corrections_for_desk(user=actor, status=None).filter(pk=row.pk).exists():
@@ -143,9 +144,6 @@ def dossier_archive(*, actor, dossier: Dossier, before: datetime) -> DossierArch
     Figures are untouched: no statistics field changes and the Dossier row stays. Returns None when the dossier
     no longer qualifies (archived meanwhile, reopened); raises packages.PackageError when the package fails (and
     then nothing changed)."""
-    # Imported here: the access log (imported by the staff views) does not need surveys' models.
-    from .packages import write_package
-
     package = None
     try:
         with transaction.atomic():

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from .services import access_log_purge
+from privacy.services import access_log_purge
 
 
 @shared_task(name="privacy.purge_access_log", time_limit=10 * 60, soft_time_limit=9 * 60, acks_late=True,

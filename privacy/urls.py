@@ -3,7 +3,7 @@ notice, the citizen's account pages (/tai-khoan/) and the staff pages (/can-bo/)
 
 from django.urls import path
 
-from . import views
+from privacy import views
 
 app_name = "privacy"
 urlpatterns = [

@@ -17,13 +17,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dossiers.errors import ActionForbidden, DossierError
-from dossiers.views import staff_required
-
-from . import services
-from .forms import AccessLogFilterForm, CorrectionForm, CorrectionResponseForm
-from .models import CorrectionStatus
-from .selectors import (
+from accounts.decorators import staff_required
+from core.errors import ActionForbidden, DossierError
+from privacy import services
+from privacy.forms import AccessLogFilterForm, CorrectionForm, CorrectionResponseForm
+from privacy.models import CorrectionStatus
+from privacy.selectors import (
     access_log_agency_ids,
     access_log_rows,
     attachment_member,

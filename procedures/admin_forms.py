@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Agency, Procedure
+from procedures.models import Agency, Procedure
 
 
 class DueCalculatorForm(forms.Form):

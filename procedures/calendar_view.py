@@ -6,7 +6,7 @@ from datetime import date
 
 import holidays
 
-from .worktime import WorkCalendar
+from procedures.worktime import WorkCalendar
 
 MONTH_NAMES = [f"Tháng {m}" for m in range(1, 13)]
 

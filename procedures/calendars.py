@@ -9,8 +9,8 @@ from datetime import time
 
 from django.db.models import Q
 
-from .models import Agency, CalendarException, CalendarExceptionKind
-from .worktime import DEFAULT_WINDOWS, WorkCalendar
+from procedures.models import Agency, CalendarException, CalendarExceptionKind
+from procedures.worktime import DEFAULT_WINDOWS, WorkCalendar
 
 
 @functools.lru_cache(maxsize=64)

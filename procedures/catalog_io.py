@@ -13,7 +13,7 @@ from pathlib import Path
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
-from .models import Agency, Procedure, ProcedureFee, RequiredDocument
+from procedures.models import Agency, Procedure, ProcedureFee, RequiredDocument
 
 CSV = "csv"
 JSON = "json"

@@ -4,9 +4,9 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from decimal import Decimal
 
-from . import worktime
-from .calendars import build_calendar
-from .models import Agency, Procedure
+from procedures import worktime
+from procedures.calendars import build_calendar
+from procedures.models import Agency, Procedure
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from .worktime import to_local
+from procedures.worktime import to_local
 
 # Dates as people type them (dd/mm/yyyy), ISO accepted too: forms and imported spreadsheets.
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
@@ -36,10 +36,3 @@ def vn_short_datetime(value: datetime | None) -> str:
     return f"{local:%H:%M %d/%m/%Y}"
 
 
-def mask_digits(value: str | None, *, keep_start: int = 2, keep_end: int = 2) -> str:
-    """'0912345678' → '09******78': personal numbers are masked in lists and logs."""
-    if not value:
-        return ""
-    if len(value) <= keep_start + keep_end:
-        return "*" * len(value)
-    return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[-keep_end:]

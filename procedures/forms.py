@@ -1,9 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .formatting import DATE_INPUT_FORMATS, MAX_DATE, MIN_DATE
-from .models import OnlineLevel, ProcedureLevel
-from .selectors import catalog_fields
+from procedures.formatting import DATE_INPUT_FORMATS, MAX_DATE, MIN_DATE
+from procedures.models import OnlineLevel, ProcedureLevel
+from procedures.selectors import catalog_fields
 
 
 class VNDateField(forms.DateField):

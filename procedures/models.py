@@ -8,8 +8,8 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .text import SORT_KEY_MAX_LENGTH, fold, sort_key
-from .validators import validate_agency_identifier, validate_procedure_code
+from procedures.text import SORT_KEY_MAX_LENGTH, fold, sort_key
+from procedures.validators import validate_agency_identifier, validate_procedure_code
 
 
 class AgencyKind(models.TextChoices):

@@ -3,8 +3,8 @@
 from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 from django.db.models.functions import StrIndex, Substr
 
-from .models import Agency, Field, Procedure, RequiredDocument
-from .text import fold, sort_key
+from procedures.models import Agency, Field, Procedure, RequiredDocument
+from procedures.text import fold, sort_key
 
 # Relevance of a match, best first (see catalog_search).
 EXACT, PREFIX, PHRASE, WORDS = range(4)

@@ -12,10 +12,10 @@ from django.db import DatabaseError, models, transaction
 from django.forms.models import model_to_dict
 from django.utils.translation import gettext as _
 
-from .catalog_io import COLUMNS, DOCUMENT_KEYS, EXTRA_CELLS_KEY, FEE_KEYS, REQUIRED_COLUMNS, Row
-from .formatting import DATE_INPUT_FORMATS
-from .models import DEADLINE_FIELDS, Agency, Field, Procedure, ProcedureFee, RequiredDocument
-from .signals import announce_deadline_rules_changed
+from procedures.catalog_io import COLUMNS, DOCUMENT_KEYS, EXTRA_CELLS_KEY, FEE_KEYS, REQUIRED_COLUMNS, Row
+from procedures.formatting import DATE_INPUT_FORMATS
+from procedures.models import DEADLINE_FIELDS, Agency, Field, Procedure, ProcedureFee, RequiredDocument
+from procedures.signals import announce_deadline_rules_changed
 
 CHUNK_SIZE = 200
 TIME_INPUT_FORMATS = ["%H:%M", "%H:%M:%S"]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from procedures import views
 
 app_name = "procedures"
 urlpatterns = [

@@ -6,10 +6,10 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils.module_loading import import_string
 
-from .forms import CatalogSearchForm
-from .models import Procedure
-from .selectors import catalog_fields, catalog_search
-from .selectors import procedure_detail as select_procedure
+from procedures.forms import CatalogSearchForm
+from procedures.models import Procedure
+from procedures.selectors import catalog_fields, catalog_search
+from procedures.selectors import procedure_detail as select_procedure
 
 
 def home(request):

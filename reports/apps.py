@@ -7,10 +7,9 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Thống kê, báo cáo")
 
     def ready(self):
-        from dossiers.services import dossier_figures_changed
+        from dossiers.signals import dossier_figures_changed
+        from reports import tally
         from surveys.services import rating_recorded
-
-        from . import tally
 
         def on_figures(sender, changes, **kwargs):
             tally.apply_changes(changes)

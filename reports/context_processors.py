@@ -1,4 +1,4 @@
-from dossiers.selectors import is_overseer
+from accounts.scoping import is_overseer
 
 
 def reports_nav(request):

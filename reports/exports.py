@@ -9,9 +9,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
-from dossiers.documents import font_context, html_to_pdf
-
-from .selectors import COLUMN_KEYS, II06A_GROUPS
+from printing.documents import font_context, html_to_pdf
+from reports.ii06a import COLUMN_KEYS, II06A_GROUPS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 THIN = Side(style="thin")

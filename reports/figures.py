@@ -11,7 +11,7 @@ contributions by the new ones (`delta`). Every figure of a report is a differenc
 Dates are local dates in Asia/Ho_Chi_Minh. A dossier is *pending at the end of day d* when it was received on or
 before d and resolved / withdrawn / stopped after d (or not yet); it is *overdue* then when its due time falls
 on or before d (`due_at` < midnight after d) and its clock is not paused now, otherwise *within time*. The drill-down lists in
-`reports.selectors` use exactly these definitions on the base table, which is what makes cells equal lists.
+`reports.drilldown` use exactly these definitions on the base table, which is what makes cells equal lists.
 
 Every contribution of a dossier goes to its *current* competent agency (Circular 01/2018, report II.06a: rows per
 agency competent to decide; the receiving desk is a filter): the receiving desk until the desk hands the dossier

@@ -4,11 +4,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dossiers.workspace_forms import ShortOptionsSelect
 from procedures.forms import DateRangeForm
 from procedures.models import Agency, Field
-
-from .selectors import GROUPINGS
+from reports.ii06a import GROUPINGS
+from workspace.forms import ShortOptionsSelect
 
 MAX_SPAN_DAYS = 366 * 10 + 3
 

@@ -7,8 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from procedures.models import Agency, Procedure
-
-from .figures import MEASURES
+from reports.figures import MEASURES
 
 
 class Level(models.TextChoices):

@@ -18,9 +18,7 @@ from django.utils import timezone
 
 from dossiers.models import MAX_SUPPLEMENTS_ON_TIME, PAUSED_STATES, Channel, Dossier, State, Timeliness
 from procedures.worktime import TZ
-from surveys.models import Rating
-
-from .figures import (
+from reports.figures import (
     MEASURES,
     RATING_MEASURES,
     contributions,
@@ -29,7 +27,8 @@ from .figures import (
     local_date,
     rows_by_day,
 )
-from .models import DurationTally, Level, Rebuild, Tally
+from reports.models import DurationTally, Level, Rebuild, Tally
+from surveys.models import Rating
 
 log = logging.getLogger(__name__)
 BATCH = 200

@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.contrib.auth import get_user_model
 
-from . import tally
+from reports import tally
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=3 * 60 * 60, soft_time_limit=3 * 60 * 60 - 60)

@@ -1,4 +1,5 @@
-"""Report pages: thin views over reports.selectors (figures) and reports.exports (files)."""
+"""Report pages: thin views over the figures (reports.ii06a, drilldown, overview, indices, processing) and
+reports.exports (files)."""
 
 import functools
 from dataclasses import dataclass
@@ -13,15 +14,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts.decorators import staff_required
 from accounts.models import Role
+from accounts.scoping import oversight_agency_ids, oversight_scope_ids
 from accounts.selectors import memberships_of
-from dossiers.selectors import oversight_agency_ids, oversight_scope_ids
-from dossiers.views import staff_required
-
-from . import charts, exports, selectors
-from .forms import PeriodForm
-from .models import Rebuild
-from .tasks import rebuild_summary
+from reports import charts, drilldown, exports, indices, overview, processing
+from reports.forms import PeriodForm
+from reports.ii06a import COLUMNS, II06A_GROUPS, report_ii06a
+from reports.models import Rebuild
+from reports.summary import months_ago
+from reports.tasks import rebuild_summary
 
 PAGE_SIZE = 50
 REBUILD_ROLES = {Role.ADMIN, Role.INSPECTOR}
@@ -91,7 +93,7 @@ def report_view(template: str, *, default_months: int | None = None, invalid: di
             allowed = oversight_agency_ids(user=request.user)
             if not allowed:
                 return _forbidden(request)
-            default_start = (selectors.months_ago(timezone.localdate(), default_months - 1) if default_months
+            default_start = (months_ago(timezone.localdate(), default_months - 1) if default_months
                              else None)
             form = PeriodForm(request.GET, agency_ids=allowed, default_start=default_start)
             if form.is_bound and not form.is_valid():
@@ -120,10 +122,9 @@ def _pdf_or_xlsx(request, scope: Scope, name: str, *, xlsx, pdf_template: str, p
 
 @report_view("reports/ii06a.html")
 def ii06a(request, scope: Scope):
-    report = selectors.report_ii06a(agency_ids=scope.agency_ids, start=scope.start, end=scope.end,
-                                    grouping=scope.period["grouping"], field_id=scope.field_id,
-                                    desk_ids=scope.desk_ids)
-    headers = {"groups": selectors.II06A_GROUPS, "first_header": exports.FIRST_HEADER[report.grouping]}
+    report = report_ii06a(agency_ids=scope.agency_ids, start=scope.start, end=scope.end,
+                          grouping=scope.period["grouping"], field_id=scope.field_id, desk_ids=scope.desk_ids)
+    headers = {"groups": II06A_GROUPS, "first_header": exports.FIRST_HEADER[report.grouping]}
     file = _pdf_or_xlsx(request, scope, "bieu-II06a", xlsx=lambda: exports.ii06a_xlsx(report, scope_label=scope.label),
                         pdf_template="reports/ii06a_pdf.html", pdf_context={"report": report, **headers})
     return file or render(request, "reports/ii06a.html", {
@@ -136,16 +137,16 @@ BAD_LINK = gettext_lazy("Đường dẫn không hợp lệ: hãy mở danh sách
 @report_view("reports/drill_down.html", invalid={"error": BAD_LINK})
 def drill_down(request, scope: Scope):
     column, row_key = request.GET.get("col", ""), request.GET.get("row", "all")
-    columns = dict(selectors.COLUMNS)
-    if column not in columns or not selectors.valid_row_key(row_key):
+    columns = dict(COLUMNS)
+    if column not in columns or not drilldown.valid_row_key(row_key):
         return render(request, "reports/drill_down.html", {"form": scope.form, "error": BAD_LINK}, status=400)
-    qs = (selectors.cell_dossiers(user=request.user, agency_ids=scope.agency_ids, start=scope.start, end=scope.end,
+    qs = (drilldown.cell_dossiers(user=request.user, agency_ids=scope.agency_ids, start=scope.start, end=scope.end,
                                   column=column, row_key=row_key, field_id=scope.field_id, desk_ids=scope.desk_ids)
           .select_related("procedure", "receiving_agency", "competent_agency")
-          .order_by(*selectors.cell_ordering(column)))
+          .order_by(*drilldown.cell_ordering(column)))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "reports/drill_down.html", {
-        "form": scope.form, "page": page, "column_label": columns[column], "row_label": selectors.row_label(row_key),
+        "form": scope.form, "page": page, "column_label": columns[column], "row_label": drilldown.row_label(row_key),
         "scope_label": scope.label, "period": scope.period, "query_string": scope.query(col=column, row=row_key),
         "report_query": scope.query(),
     })
@@ -153,8 +154,8 @@ def drill_down(request, scope: Scope):
 
 @report_view("reports/dashboard.html", default_months=12)
 def dashboard(request, scope: Scope):
-    board = selectors.dashboard(agency_ids=scope.agency_ids, start=scope.start, end=scope.end,
-                                field_id=scope.field_id, desk_ids=scope.desk_ids)
+    board = overview.dashboard(agency_ids=scope.agency_ids, start=scope.start, end=scope.end,
+                               field_id=scope.field_id, desk_ids=scope.desk_ids)
     return render(request, "reports/dashboard.html", {
         "form": scope.form, "board": board, "scope_label": scope.label, "charts": charts.dashboard_charts(board),
     })
@@ -162,8 +163,8 @@ def dashboard(request, scope: Scope):
 
 @report_view("reports/scores.html")
 def scores(request, scope: Scope):
-    rows, total = selectors.scores_766(agency_ids=scope.agency_ids, start=scope.start, end=scope.end,
-                                       desk_ids=scope.desk_ids)
+    rows, total = indices.scores_766(agency_ids=scope.agency_ids, start=scope.start, end=scope.end,
+                                     desk_ids=scope.desk_ids)
     file = _pdf_or_xlsx(
         request, scope, "chi-so-766",
         xlsx=lambda: exports.scores_xlsx(rows, total, start=scope.start, end=scope.end, scope_label=scope.label),
@@ -195,6 +196,6 @@ def rebuild(request):
 
 def public(request):
     """Transparency for citizens: on-time share and usual processing time per receiving agency and procedure."""
-    agencies, procedures, (start, end) = selectors.public_figures()
+    agencies, procedures, (start, end) = processing.public_figures()
     return render(request, "reports/public.html", {"agencies": agencies, "procedures": procedures,
                                                    "start": start, "end": end})

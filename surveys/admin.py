@@ -4,8 +4,7 @@ by the services and are read-only here, limited to the dossiers the user may see
 from django.contrib import admin
 
 from dossiers.admin import ServiceRecordAdmin
-
-from .models import Answer, EvaluationIndices, FollowUp, Question, QuestionnaireResponse, Rating
+from surveys.models import Answer, EvaluationIndices, FollowUp, Question, QuestionnaireResponse, Rating
 
 
 @admin.register(Question)

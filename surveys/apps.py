@@ -7,10 +7,13 @@ class SurveysConfig(AppConfig):
     verbose_name = _("Khảo sát mức độ hài lòng")
 
     def ready(self):
-        from dossiers.notifications import message_composing
-        from dossiers.services import dossier_changed
-
-        from . import receivers
+        from dossiers.signals import dossier_changed
+        from notifications.outbox import message_composing
+        from privacy.sections import register_section
+        from surveys import personal_data, receivers
 
         message_composing.connect(receivers.add_rating_link, dispatch_uid="surveys.rating_link")
         dossier_changed.connect(receivers.score_indices_on_return, dispatch_uid="surveys.score_indices")
+        # The rating in a citizen's "my data" download and in the archive packages (privacy sits below surveys).
+        register_section("rating", dossier_data=personal_data.ratings_by_dossier,
+                         archive_records=personal_data.rating_records)

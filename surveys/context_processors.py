@@ -1,8 +1,7 @@
 from accounts.models import Role
+from accounts.scoping import is_overseer
 from accounts.selectors import memberships_of
-from dossiers.selectors import is_overseer
-
-from .selectors import open_follow_up_count
+from surveys.selectors import open_follow_up_count
 
 
 def follow_ups(request):

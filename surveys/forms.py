@@ -5,8 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from procedures.forms import DateRangeForm
 from procedures.models import Agency, Procedure
-
-from .models import INDEX_LABELS, MANUAL_FIELDS, Level, Scale, Score
+from surveys.models import INDEX_LABELS, MANUAL_FIELDS, Level, Scale, Score
 
 
 class LevelField(forms.TypedChoiceField):

@@ -5,10 +5,9 @@ import logging
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from dossiers.documents import absolute_url
-
-from .models import Via
-from .tokens import link_days, make_token
+from core.links import absolute_url
+from surveys.models import Via
+from surveys.tokens import link_days, make_token
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +18,7 @@ def rating_url(dossier) -> str:
 
 
 def add_rating_link(sender, *, dossier, kind, **kwargs):
-    """The result notification invites the applicant to rate (dossiers.notifications.message_composing)."""
+    """The result notification invites the applicant to rate (notifications.outbox.message_composing)."""
     if kind != "returned":
         return None
     url = rating_url(dossier)
@@ -35,7 +34,7 @@ def score_indices_on_return(sender, *, dossier_id, action, **kwargs):
     """After a result is returned (dossiers.services.dossier_changed, after commit): the automatic indices."""
     if action != "return_result":
         return
-    from .services import indices_compute
+    from surveys.services import indices_compute
 
     try:
         indices_compute(dossier_id=dossier_id)

@@ -7,10 +7,10 @@ from datetime import date, datetime
 from django.db.models import Avg, Count, Q, QuerySet
 
 from accounts.models import Role
+from accounts.scoping import SUBTREE_ROLES, oversight_agency_ids, staff_agency_ids
 from dossiers.models import Dossier, State
-from dossiers.selectors import SUBTREE_ROLES, oversight_agency_ids, period_bounds, staff_agency_ids
-
-from .models import (
+from dossiers.selectors import period_bounds
+from surveys.models import (
     INDEX_FIELDS,
     INDEX_LABELS,
     EvaluationIndices,

@@ -1,5 +1,5 @@
 """Every write of the surveys app: one transaction each, the dossier row locked, refusals with a Vietnamese
-message (dossiers.errors), notifications through the dossiers outbox after commit."""
+message (core.errors), notifications through the outbox (notifications) after commit."""
 
 import logging
 
@@ -9,14 +9,14 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from dossiers import notifications
-from dossiers.documents import absolute_url
-from dossiers.errors import ActionForbidden, InvalidInput, TransitionRefused
+from core.errors import ActionForbidden, InvalidInput, TransitionRefused
+from core.links import absolute_url
 from dossiers.models import Dossier, DossierEvent, State, Timeliness
+from notifications.outbox import save_new
+from notifications.sweep import leaders_to_email, staff_row
 from procedures.formatting import vn_short_datetime
-
-from . import indices
-from .models import (
+from surveys import indices
+from surveys.models import (
     AUTOMATIC_FIELDS,
     MANUAL_FIELDS,
     Answer,
@@ -29,7 +29,7 @@ from .models import (
     Rating,
     Via,
 )
-from .selectors import leader_agency_ids, may_enter_indices
+from surveys.selectors import leader_agency_ids, may_enter_indices
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ def rating_submit(*, dossier: Dossier, overall: int, convenience: int, comment: 
 def _open_follow_up(rating: Rating) -> FollowUp:
     dossier = rating.dossier
     follow_up = FollowUp.objects.create(rating=rating, dossier=dossier, agency_id=dossier.receiving_agency_id)
-    leaders = [m.user for m in notifications.leaders_to_email(agency_ids=[dossier.receiving_agency_id])
+    leaders = [m.user for m in leaders_to_email(agency_ids=[dossier.receiving_agency_id])
                .order_by("user_id")]
     if not leaders:
         log.warning("Follow-up %s: agency %s has no leader with an e-mail address", follow_up.pk,
@@ -119,11 +119,11 @@ def _open_follow_up(rating: Rating) -> FollowUp:
         lines += ["", _("Đề nghị đồng chí xem xét và ghi nhận nội dung phản hồi, biện pháp khắc phục tại: %(url)s")
                   % {"url": url}]
         subject = _("Hồ sơ %(code)s: người nộp không hài lòng, cần lãnh đạo phản hồi") % {"code": dossier.code}
-        rows = [notifications.staff_row(
+        rows = [staff_row(
             key=f"satisfaction-follow-up:{follow_up.pk}:{user.pk}", kind="satisfaction_follow_up", user=user,
             agency_id=dossier.receiving_agency_id, dossier=dossier, subject=subject, lines=lines)
             for user in leaders]
-    notifications.save_new(rows)
+    save_new(rows)
     return follow_up
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import staff_views
+from surveys import staff_views
 
 app_name = "surveys_staff"
 urlpatterns = [

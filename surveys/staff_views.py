@@ -10,16 +10,14 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from dossiers.errors import ActionForbidden, DossierError, TransitionRefused
+from accounts.decorators import staff_required
+from accounts.scoping import oversight_agency_ids, oversight_scope_ids
+from core.errors import ActionForbidden, DossierError, TransitionRefused
 from dossiers.models import State
-from dossiers.selectors import oversight_agency_ids, oversight_scope_ids
-from dossiers.views import staff_required, visible_or_404
-from dossiers.workspace_forms import ShortOptionsSelect
-
-from . import services
-from .forms import FollowUpResponseForm, IndicesForm, ResultsFilterForm
-from .models import MANUAL_FIELDS, FollowUp, FollowUpStatus, Level, Via
-from .selectors import (
+from surveys import services
+from surveys.forms import FollowUpResponseForm, IndicesForm, ResultsFilterForm
+from surveys.models import MANUAL_FIELDS, FollowUp, FollowUpStatus, Level, Via
+from surveys.selectors import (
     follow_up_for,
     follow_ups_for,
     indices_of,
@@ -28,7 +26,9 @@ from .selectors import (
     satisfaction_results,
     survey_state,
 )
-from .tokens import make_token
+from surveys.tokens import make_token
+from workspace.forms import ShortOptionsSelect
+from workspace.records import visible_or_404
 
 PAGE_SIZE = 25
 
@@ -110,10 +110,8 @@ def follow_up_detail(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             services.follow_up_respond(follow_up=follow_up, actor=request.user, response=form.cleaned_data["response"])
-        except ActionForbidden as exc:
-            return _refused(request, exc.message, 403)
-        except TransitionRefused as exc:
-            return _refused(request, exc.message, 409)
+        except (ActionForbidden, TransitionRefused) as exc:
+            return _refused(request, exc.message, exc.status)
         except DossierError as exc:
             form.add_error(None, exc.message)
         else:

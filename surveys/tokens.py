@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.http import base36_to_int, int_to_base36
 from django.utils.translation import gettext as _
 
-from .models import Via
+from surveys.models import Via
 
 # One salt per way in: a token signed for one way never verifies as another's. The link's is the salt all tokens
 # shared before, so the links already sent by SMS and e-mail stay valid for their 30 days.

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from surveys import views
 
 app_name = "surveys"
 urlpatterns = [

@@ -9,14 +9,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dossiers.errors import DossierError, TransitionRefused
+from core.errors import DossierError, TransitionRefused
 from dossiers.models import Dossier
-
-from . import services
-from .forms import QuestionnaireForm, RatingForm
-from .models import Via
-from .selectors import active_questions, survey_state
-from .tokens import TokenError, make_token, read_token
+from surveys import services
+from surveys.forms import QuestionnaireForm, RatingForm
+from surveys.models import Via
+from surveys.selectors import active_questions, survey_state
+from surveys.tokens import TokenError, make_token, read_token
 
 
 class Refusal(Exception):

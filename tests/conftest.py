@@ -9,9 +9,9 @@ def _vietnamese_by_default(settings):
 @pytest.fixture
 def locmem_sms(settings):
     """SMS kept in memory (LocmemSMSBackend.outbox, emptied before and after the test)."""
-    from dossiers.notifications import LocmemSMSBackend
+    from core.backends import LocmemSMSBackend
 
-    settings.ONECUA_SMS_BACKEND = "dossiers.notifications.LocmemSMSBackend"
+    settings.ONECUA_SMS_BACKEND = "core.backends.LocmemSMSBackend"
     LocmemSMSBackend.outbox = []
     yield LocmemSMSBackend.outbox
     LocmemSMSBackend.outbox = []

@@ -31,12 +31,19 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    # Lowest first; each app imports only the apps above it in this list (tests/onecua/test_architecture.py).
+    "core",
     "procedures",
     "accounts",
     "dossiers",
+    "notifications",
+    "printing",
+    "privacy",
+    "portal",
+    "workspace",
     "surveys",
     "reports",
-    "privacy",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -54,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "onecua.middleware.ContentSecurityPolicyMiddleware",
+    # A domain error (core.errors) no view handled: a page saying why, with its status.
+    "core.middleware.DomainErrorMiddleware",
     # A session that owes its TOTP code goes to the code page; administrators to enrolment where required.
     "accounts.second_factor.SecondFactorMiddleware",
     # Last: turns a sign-in refused by the lockout into the lockout page (accounts.lockout.lockout_response).
@@ -161,7 +170,7 @@ STORAGES = {
 
 # The development default logs who, the subject and the key of each e-mail, never its text (a citizen's name,
 # address, dossier code, rating link). Production refuses any console backend (settings/prod.py).
-EMAIL_BACKEND = env("EMAIL_BACKEND", default="dossiers.notifications.ConsoleEmailBackend")
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="core.backends.ConsoleEmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Một Cửa <noreply@motcua.local>")
 
 # Celery: eager when no broker is configured, so the embedded default needs no Redis.
@@ -195,23 +204,23 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_DB_REUSE_MAX = 1_000_000
 CELERY_BEAT_SCHEDULE: dict = {
     # Outbox rows whose after-commit enqueue was lost (broker outage) or whose sender died.
-    "requeue-notifications": {"task": "dossiers.requeue_notifications", "schedule": 60.0},
+    "requeue-notifications": {"task": "notifications.requeue_notifications", "schedule": 60.0},
     # Every working hour; the digest is written once a day per officer, prompts once per due time.
     "deadline-sweep": {
-        "task": "dossiers.deadline_sweep",
+        "task": "notifications.deadline_sweep",
         "schedule": crontab(minute=5, hour="7-17"),
     },
     # The day's tracking book (form 07) of every desk, after closing time.
-    "tracking-books": {"task": "dossiers.render_tracking_books", "schedule": crontab(minute=30, hour=18)},
+    "tracking-books": {"task": "printing.render_tracking_books", "schedule": crontab(minute=30, hour=18)},
     # Uploads parked by online submissions never confirmed: removed after ONECUA["PARKED_UPLOAD_HOURS"].
-    "parked-uploads": {"task": "dossiers.remove_parked_uploads", "schedule": crontab(minute=40)},
+    "parked-uploads": {"task": "portal.remove_parked_uploads", "schedule": crontab(minute=40)},
     # The personal-data access log keeps ONECUA["ACCESS_LOG_DAYS"] days.
     "purge-access-log": {"task": "privacy.purge_access_log", "schedule": crontab(minute=15, hour=2)},
 }
 
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # Dotted path of the SMS backend: a class with send(*, phone, text, idempotency_key).
-ONECUA_SMS_BACKEND = env("ONECUA_SMS_BACKEND", default="dossiers.notifications.ConsoleSMSBackend")
+ONECUA_SMS_BACKEND = env("ONECUA_SMS_BACKEND", default="core.backends.ConsoleSMSBackend")
 
 # Every handler masks phone and ID numbers, e-mail addresses and page tokens (onecua/logging_filters.py). Django's
 # own "django" and "django.server" (runserver's request lines) loggers are redefined here so that their default,
@@ -245,7 +254,7 @@ ONECUA = {
     "PROVINCE_NAME": env("PROVINCE_NAME", default="Tây Ninh"),
     # An apology (form 04) must be issued at least this many working days before the due time.
     "APOLOGY_MIN_LEAD_WORKING_DAYS": env.int("APOLOGY_MIN_LEAD_WORKING_DAYS", default=1),
-    "PROCEDURE_PAGE_CONTEXT": ["dossiers.selectors.procedure_page_context"],
+    "PROCEDURE_PAGE_CONTEXT": ["reports.processing.procedure_page_context"],
     "LOGIN_FAILURES_ALLOWED": env.int("LOGIN_FAILURES_ALLOWED", default=5),
     "LOGIN_LOCKOUT_MINUTES": env.int("LOGIN_LOCKOUT_MINUTES", default=15),
     # Registration: posts per client address per hour; one notice ("someone registered with your address",

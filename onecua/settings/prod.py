@@ -3,9 +3,8 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from onecua.checks import production_problems, refusal_message
-
-from .base import *  # noqa: F403
-from .base import MIDDLEWARE, ONECUA, env
+from onecua.settings.base import *  # noqa: F403
+from onecua.settings.base import MIDDLEWARE, ONECUA, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")

@@ -3,8 +3,8 @@
 import tempfile
 from pathlib import Path
 
-from .base import *  # noqa: F403
-from .base import STORAGES
+from onecua.settings.base import *  # noqa: F403
+from onecua.settings.base import STORAGES
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

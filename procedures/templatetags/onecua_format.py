@@ -1,5 +1,6 @@
 from django import template
 
+from core.masking import mask_digits
 from procedures import formatting
 
 register = template.Library()
@@ -20,5 +21,5 @@ def copy_kind_label(value: str) -> str:
 
 @register.filter
 def masked(value: str) -> str:
-    return formatting.mask_digits(value)
+    return mask_digits(value)
 

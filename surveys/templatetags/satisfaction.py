@@ -4,9 +4,8 @@ from django import template
 
 from accounts.selectors import is_staff_member
 from dossiers.models import State
-
-from ..selectors import may_enter_indices, may_open_kiosk, survey_state
-from ..views import tracking_context
+from surveys.selectors import may_enter_indices, may_open_kiosk, survey_state
+from surveys.views import tracking_context
 
 register = template.Library()
 

@@ -9,7 +9,8 @@ import re
 import pytest
 
 from dossiers import services
-from dossiers.models import Dossier, Notification, State
+from dossiers.models import Dossier, State
+from notifications.models import Notification
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_journeys import login
 from tests.dossiers.conftest import World

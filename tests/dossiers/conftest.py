@@ -264,7 +264,7 @@ class World:
         dossier = self.processing(**kwargs)
         with at(T_STEP):
             return services.dossier_await_payment(
-                dossier=dossier, actor=self.user("officer@dept"), note="Chờ nộp lệ phí trước bạ"
+                dossier=dossier, actor=self.user("officer@dept"), reason="Chờ nộp lệ phí trước bạ"
             )
 
     def _key(self, dossier: Dossier) -> str:

@@ -25,9 +25,9 @@ def filed(world):
 
 def urls(dossier, attachment):
     return {
-        "detail": reverse("dossiers:detail", args=[dossier.pk]),
-        "events": reverse("dossiers:events", args=[dossier.pk]),
-        "attachment": reverse("dossiers:attachment", args=[dossier.pk, attachment.pk]),
+        "detail": reverse("workspace:detail", args=[dossier.pk]),
+        "events": reverse("workspace:events", args=[dossier.pk]),
+        "attachment": reverse("workspace:attachment", args=[dossier.pk, attachment.pk]),
     }
 
 
@@ -85,7 +85,7 @@ def test_an_attachment_of_another_dossier_is_404_even_through_a_visible_dossier(
     _, foreign_attachment = filed
     own = world.received(agency=world.other_desk)
     client.force_login(world.user("clerk@other_desk"))
-    response = client.get(reverse("dossiers:attachment", args=[own.pk, foreign_attachment.pk]))
+    response = client.get(reverse("workspace:attachment", args=[own.pk, foreign_attachment.pk]))
     assert response.status_code == 404
 
 

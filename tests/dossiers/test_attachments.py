@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from core.errors import ActionForbidden, InvalidInput
 from dossiers import services
-from dossiers.errors import ActionForbidden, InvalidInput
 from dossiers.models import Attachment
 from tests.dossiers.conftest import EXE_BYTES, JPEG_BYTES, PDF_BYTES, PNG_BYTES, upload
 

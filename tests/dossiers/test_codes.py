@@ -2,8 +2,8 @@
 
 import pytest
 
+from core.errors import ConcurrentChange
 from dossiers import services
-from dossiers.errors import ConcurrentChange
 from dossiers.models import Dossier, State
 from tests.dossiers.conftest import T_ACT, at, fresh, snapshot, vn
 
@@ -38,7 +38,7 @@ def test_a_desk_clerk_creates_a_dossier_with_the_same_sequence(world):
 
 
 def test_a_clerk_of_another_desk_cannot_create_here(world):
-    from dossiers.errors import ActionForbidden
+    from core.errors import ActionForbidden
 
     with pytest.raises(ActionForbidden, match="tiếp nhận hồ sơ trực tiếp"):
         world.submitted(actor=world.user("clerk@other_desk"))

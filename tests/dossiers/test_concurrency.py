@@ -9,8 +9,8 @@ import threading
 import pytest
 from django.db import connection, connections
 
+from core.errors import ConcurrentChange, DossierError
 from dossiers import services
-from dossiers.errors import ConcurrentChange, DossierError
 from dossiers.models import CounterKind, Dossier, DossierCounter, DossierEvent, State
 from tests.dossiers.conftest import T_ACT, T_SUBMIT, at, fresh
 

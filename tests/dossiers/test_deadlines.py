@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from dossiers import services
-from dossiers.errors import ActionForbidden, InvalidInput, TransitionRefused
+from core.errors import ActionForbidden, InvalidInput, TransitionRefused
+from dossiers import recompute, services
 from dossiers.models import ClockPause, PauseKind, State
 from procedures import worktime
 from procedures.calendars import build_calendar
@@ -132,7 +132,7 @@ def test_receive_keeps_the_rule_in_force_at_reception(world):
     dossier = receive(world, world.submitted(), vn(2025, 3, 10, 10, 0))
     world.procedure.deadline_amount = Decimal("10")
     world.procedure.save()
-    services.dossier_recompute_due(dossier=fresh(dossier))
+    recompute.dossier_recompute_due(dossier=fresh(dossier))
     assert fresh(dossier).due_at == vn(2025, 3, 13, 10, 0)
 
 
@@ -185,7 +185,7 @@ def test_an_awaiting_payment_pause_resumes_over_the_april_holidays(world):
     officer = world.user("officer@dept")
 
     with at(vn(2025, 4, 25, 14, 0)):
-        dossier = services.dossier_await_payment(dossier=dossier, actor=officer, note="Chờ nộp thuế")
+        dossier = services.dossier_await_payment(dossier=dossier, actor=officer, reason="Chờ nộp thuế")
     assert dossier.state == State.AWAITING_PAYMENT and dossier.national_status_code == 6
     with at(vn(2025, 4, 29, 16, 0)):
         dossier = services.dossier_confirm_payment(dossier=dossier, actor=officer)
@@ -268,7 +268,7 @@ def test_a_pause_within_the_lunch_break_moves_nothing(world):
     dossier = world.processing()
     officer = world.user("officer@dept")
     with at(vn(2025, 3, 11, 11, 40)):
-        dossier = services.dossier_await_payment(dossier=dossier, actor=officer, note="Lệ phí")
+        dossier = services.dossier_await_payment(dossier=dossier, actor=officer, reason="Lệ phí")
     with at(vn(2025, 3, 11, 13, 0)):
         dossier = services.dossier_confirm_payment(dossier=dossier, actor=officer)
     assert dossier.due_at == vn(2025, 3, 13, 9, 0)
@@ -363,7 +363,7 @@ def test_a_dossier_already_late_can_still_get_its_apology_once(world, late_risk,
     dossier = apologise(world, late_risk, vn(2025, 3, 14, 8, 0))  # after the due time
     assert dossier.apology.is_late and dossier.appointment_at == NEW_APPOINTMENT
     client.force_login(world.user("leader@dept"))
-    body = client.get(reverse("dossiers:detail", args=[dossier.pk])).content.decode()
+    body = client.get(reverse("workspace:detail", args=[dossier.pk])).content.decode()
     assert "lập muộn, sau thời hạn luật định" in body
     with pytest.raises(TransitionRefused, match="chỉ được hẹn lại một lần"):
         apologise(world, dossier, vn(2025, 3, 14, 9, 0), new=vn(2025, 3, 20, 10, 0))
@@ -381,8 +381,8 @@ def test_the_officer_proposes_the_apology_and_the_leader_issues_it(world, late_r
     assert proposed.appointment_at == late_risk.appointment_at
     assert last_event(proposed).action == "propose_apology"
     client.force_login(world.user("leader@dept"))
-    body = client.get(reverse("dossiers:detail", args=[proposed.pk])).content.decode()
-    action = reverse("dossiers:action", args=[proposed.pk, "apologise"])
+    body = client.get(reverse("workspace:detail", args=[proposed.pk])).content.decode()
+    action = reverse("workspace:action", args=[proposed.pk, "apologise"])
     form = body.split(f'action="{action}"', 1)[1].split("</form>", 1)[0]
     assert "Chờ ý kiến liên ngành</textarea>" in form and 'value="17/03/2025"' in form
     with at(vn(2025, 3, 11, 14, 0)):
@@ -416,7 +416,7 @@ def test_a_resume_after_an_apology_keeps_the_apology_s_appointment(world, late_r
     dossier = apologise(world, late_risk, vn(2025, 3, 11, 10, 0))
     officer = world.user("officer@dept")
     with at(vn(2025, 3, 11, 14, 0)):
-        dossier = services.dossier_await_payment(dossier=dossier, actor=officer, note="Lệ phí")
+        dossier = services.dossier_await_payment(dossier=dossier, actor=officer, reason="Lệ phí")
     with at(vn(2025, 3, 12, 14, 0)):
         dossier = services.dossier_confirm_payment(dossier=dossier, actor=officer)
     assert dossier.due_at == vn(2025, 3, 14, 10, 0)

@@ -8,8 +8,8 @@ from django.db import connection, transaction
 from pypdf import PdfReader
 
 from dossiers import form_numbers, services
-from dossiers.documents import render_dossier_form
 from dossiers.models import Apology, Dossier, FormNumber, FormNumberCounter, FormNumberKind, SupplementRequest
+from printing.documents import render_dossier_form
 from tests.dossiers.conftest import T_ACT, at, vn
 from tests.dossiers.test_concurrency import race, values
 

@@ -10,8 +10,8 @@ from pypdf import PdfReader
 
 from accounts.models import Role
 from dossiers import services
-from dossiers.documents import agency_place, render_dossier_form, render_tracking_book
 from dossiers.models import Dossier
+from printing.documents import agency_place, render_dossier_form, render_tracking_book
 from procedures.models import Agency, AgencyKind, DeadlineUnit, Procedure
 from tests.dossiers.conftest import T_ACT, T_RECEIVE, T_SUBMIT, at, vn
 from tests.factories import AgencyFactory, MembershipFactory, UserFactory
@@ -134,7 +134,7 @@ def test_control_sheet_06_shows_supplement_and_payment_pauses_with_start_end_and
         dossier = services.dossier_answer_supplement(dossier=dossier, actor=services.APPLICANT, note="Đã bổ sung")
     with at(vn(2025, 3, 11, 15, 0)):
         services.dossier_await_payment(dossier=dossier, actor=world.user("officer@dept"),
-                                       note="Chờ nộp lệ phí trước bạ")
+                                       reason="Chờ nộp lệ phí trước bạ")
 
     text = flat(form("06", dossier))
     supplement = text.index("Chờ bổ sung hồ sơ")

@@ -8,8 +8,8 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from core.errors import InvalidInput
 from dossiers import services
-from dossiers.errors import InvalidInput
 from dossiers.models import Attachment, AttachmentPurpose, Dossier, DossierEvent, State
 from tests.dossiers.conftest import EXE_BYTES, PDF_BYTES, PNG_BYTES, T_ACT, T_RECEIVE, at, fresh, upload
 
@@ -29,7 +29,7 @@ def intake_data(world, **extra) -> dict:
 
 def test_a_renamed_executable_at_intake_is_refused_and_creates_nothing(client, world):
     client.force_login(world.user("clerk@desk"))
-    url = reverse("dossiers:intake", args=[world.desk.pk])
+    url = reverse("workspace:intake", args=[world.desk.pk])
     before = stored_files()
     with at(T_RECEIVE):
         response = client.post(url, intake_data(world, **{
@@ -53,7 +53,7 @@ def test_a_renamed_executable_at_intake_is_refused_and_creates_nothing(client, w
 
 def test_a_complete_walk_in_dossier_is_created_and_received_in_one_step(client, world):
     client.force_login(world.user("clerk@desk"))
-    url = reverse("dossiers:intake", args=[world.desk.pk])
+    url = reverse("workspace:intake", args=[world.desk.pk])
     with at(T_RECEIVE):
         response = client.post(url, intake_data(world, receive_now="1", **{
             f"file_{world.form.pk}": upload("to-khai.pdf", PDF_BYTES)}))
@@ -62,7 +62,7 @@ def test_a_complete_walk_in_dossier_is_created_and_received_in_one_step(client, 
     assert dossier.state == State.RECEIVED and dossier.received_at == T_RECEIVE and dossier.due_at
     assert list(dossier.events.order_by("id").values_list("action", flat=True)) == ["submit", "receive"]
     page = client.get(response["Location"])
-    print_link = reverse("dossiers:form_pdf", args=[dossier.pk, "01"])
+    print_link = reverse("workspace:form_pdf", args=[dossier.pk, "01"])
     assert f'id="print-now" href="{print_link}"' in page.content.decode()
     assert client.get(print_link)["Content-Type"] == "application/pdf"
 
@@ -70,7 +70,7 @@ def test_a_complete_walk_in_dossier_is_created_and_received_in_one_step(client, 
 def test_an_incomplete_walk_in_dossier_asked_to_be_received_at_once_is_not_created(client, world):
     client.force_login(world.user("clerk@desk"))
     with at(T_RECEIVE):
-        response = client.post(reverse("dossiers:intake", args=[world.desk.pk]),
+        response = client.post(reverse("workspace:intake", args=[world.desk.pk]),
                                intake_data(world, receive_now="1", provided=[]))
     assert response.status_code == 400
     assert "còn thiếu giấy tờ bắt buộc" in response.content.decode()
@@ -129,11 +129,11 @@ def test_supplement_files_reach_the_staff_page_grouped_and_linked_from_the_event
     assert [(a.purpose, a.event_id) for a in files] == [(AttachmentPurpose.SUPPLEMENT, event.pk)] * 2
 
     client.force_login(world.user("officer@dept"))
-    body = client.get(reverse("dossiers:detail", args=[dossier.pk])).content.decode()
+    body = client.get(reverse("workspace:detail", args=[dossier.pk])).content.decode()
     section = body.split('id="attachments"', 1)[1].split("</section>", 1)[0]
     assert "Hồ sơ bổ sung – 10:00 11/03/2025" in section
     for attachment in files:
-        link = reverse("dossiers:attachment", args=[dossier.pk, attachment.pk])
+        link = reverse("workspace:attachment", args=[dossier.pk, attachment.pk])
         assert link in section  # in the grouped list …
         events = body.split('id="events"', 1)[1]
         assert link in events  # … and on the event row that brought it
@@ -144,7 +144,7 @@ def test_supplement_files_reach_the_staff_page_grouped_and_linked_from_the_event
 def test_the_dossier_page_lists_application_and_each_supplement_in_order(client, world):
     client.force_login(world.user("clerk@desk"))
     with at(T_RECEIVE):
-        client.post(reverse("dossiers:intake", args=[world.desk.pk]), intake_data(world, receive_now="1", **{
+        client.post(reverse("workspace:intake", args=[world.desk.pk]), intake_data(world, receive_now="1", **{
             f"file_{world.form.pk}": upload("to-khai.pdf", PDF_BYTES)}))
     dossier = Dossier.objects.get()
     with at(T_ACT):
@@ -152,7 +152,7 @@ def test_the_dossier_page_lists_application_and_each_supplement_in_order(client,
         dossier = services.dossier_request_supplement(dossier=dossier, actor=world.user("officer@dept"),
                                                       items=["Giấy xác nhận"])
     answer_with_files(world, dossier, "lan-1.pdf", at_time=T_ACT.replace(hour=14))
-    body = client.get(reverse("dossiers:detail", args=[dossier.pk])).content.decode()
+    body = client.get(reverse("workspace:detail", args=[dossier.pk])).content.decode()
     section = body.split('id="attachments"', 1)[1].split("</section>", 1)[0]
     assert section.index("Thành phần hồ sơ") < section.index("to-khai.pdf") < section.index(
         "Hồ sơ bổ sung – 14:00 11/03/2025") < section.index("lan-1.pdf")

@@ -15,8 +15,11 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from dossiers import documents, notifications, services
-from dossiers.models import Dossier, Notification
+from dossiers import services
+from dossiers.models import Dossier
+from notifications import outbox
+from notifications.models import Notification
+from printing import documents
 from tests.dossiers.conftest import PDF_BYTES, T_ACT, T_RECEIVE, T_STEP, T_SUBMIT, at, fresh, upload
 
 pytestmark = pytest.mark.django_db
@@ -183,7 +186,7 @@ def test_no_generated_url_contains_a_phone_an_id_number_or_an_email(world, monke
     # Every SMS and e-mail written for the applicant, and the "appointment moved" message.
     rows = list(Notification.objects.filter(dossier=dossier))
     assert any(r.recipient == EMAIL for r in rows) and any(r.recipient == PHONE for r in rows)
-    rows += notifications.appointment_moved_rows(fresh(dossier), old_appointment=T_ACT)
+    rows += outbox.appointment_moved_rows(fresh(dossier), old_appointment=T_ACT)
     for row in rows:
         urls.text(f"notification {row.idempotency_key}", f"{row.subject}\n{row.body}")
 

@@ -10,11 +10,19 @@ from django.urls import include, path, reverse
 from django.utils import timezone
 
 from accounts.models import Role
-from dossiers import notifications, services
-from dossiers.models import Dossier, Notification, NotificationStatus, TrackingBookFile
-from dossiers.notifications import LocmemSMSBackend, mask_phone
-from dossiers.tasks import render_tracking_book, requeue_notifications
+from core import masking
+from core.backends import LocmemSMSBackend
+from core.errors import InvalidInput, TransitionRefused
+from core.masking import mask_phone
+from dossiers import services
+from dossiers.models import Dossier
+from notifications import delivery, messages, sweep
+from notifications.models import Notification, NotificationStatus
+from notifications.services import notification_retry
+from notifications.tasks import requeue_notifications
 from onecua import urls as project_urls
+from printing.models import TrackingBookFile
+from printing.tasks import render_tracking_book
 from tests.dossiers.conftest import T_ACT, T_RECEIVE, T_STEP, at, fresh, vn
 from tests.factories import MembershipFactory, UserFactory
 
@@ -63,7 +71,7 @@ def test_reception_sends_one_vietnamese_email_with_the_appointment_and_the_track
     assert f"?ma={dossier.code}" in message.body
     row = Notification.objects.get(dossier=dossier, channel="email")
     assert row.status == NotificationStatus.SENT and row.sent_at is not None and row.deliveries == 1
-    assert message.extra_headers["Message-ID"] == notifications.message_id(row)
+    assert message.extra_headers["Message-ID"] == delivery.message_id(row)
     assert message.extra_headers["X-Onecua-Idempotency-Key"] == row.idempotency_key
     # The applicant has a phone too: one SMS, without diacritics.
     assert len(LocmemSMSBackend.outbox) == 1
@@ -81,7 +89,7 @@ def test_no_email_address_means_no_email_but_an_sms(world, run, mailoutbox):
 
 def test_an_action_that_fails_writes_no_notification(world, run):
     dossier = world.submitted(provided=False)
-    with pytest.raises(services.InvalidInput):
+    with pytest.raises(InvalidInput):
         run(T_RECEIVE, services.dossier_receive, dossier=dossier, actor=world.user("clerk@desk"))
     assert not Notification.objects.filter(dossier=dossier).exists()
 
@@ -148,20 +156,20 @@ def pending_email(world) -> Notification:
 
 def test_delivering_twice_sends_once(world, mailoutbox):
     row = pending_email(world)
-    assert notifications.deliver(row.pk).outcome == "sent"
-    assert notifications.deliver(row.pk).outcome == "skipped"
+    assert delivery.deliver(row.pk).outcome == "sent"
+    assert delivery.deliver(row.pk).outcome == "skipped"
     assert len(mailoutbox) == 1
 
 
 def test_a_row_marked_sent_is_never_sent_again(world, mailoutbox):
     row = pending_email(world)
-    notifications.deliver(row.pk)
+    delivery.deliver(row.pk)
     # Even if it looks ancient, a sent row is not re-queued, and staff cannot retry it.
     Notification.objects.filter(pk=row.pk).update(claimed_at=timezone.now() - timedelta(days=1),
                                                   created_at=timezone.now() - timedelta(days=1))
     requeue_notifications.delay(0).get()
-    with pytest.raises(services.TransitionRefused):
-        notifications.notification_retry(notification=fresh_row(row), actor=world.user("clerk@desk"))
+    with pytest.raises(TransitionRefused):
+        notification_retry(notification=fresh_row(row), actor=world.user("clerk@desk"))
     assert len(mailoutbox) == 1
     assert fresh_row(row).deliveries == 1
 
@@ -173,7 +181,7 @@ def fresh_row(row):
 def test_a_live_lease_is_left_alone_and_an_expired_one_is_sent_again(world, mailoutbox, settings):
     """A worker that died after claiming (and maybe after the mail left): at-least-once, same Message-ID."""
     row = pending_email(world)
-    assert notifications.claim(row.pk) is not None  # the "dead" worker's claim
+    assert delivery.claim(row.pk) is not None  # the "dead" worker's claim
     requeue_notifications.delay(0).get()
     assert mailoutbox == []  # lease still running: someone may be sending it right now
     expired = timezone.now() - timedelta(seconds=settings.ONECUA["NOTIFICATION_LEASE_SECONDS"] + 1)
@@ -183,23 +191,23 @@ def test_a_live_lease_is_left_alone_and_an_expired_one_is_sent_again(world, mail
     assert len(mailoutbox) == 1
     row = fresh_row(row)
     assert row.status == NotificationStatus.SENT and row.attempts == 2
-    assert mailoutbox[0].extra_headers["Message-ID"] == notifications.message_id(row)
+    assert mailoutbox[0].extra_headers["Message-ID"] == delivery.message_id(row)
 
 
 def test_a_late_mark_after_a_lost_lease_is_counted_as_a_possible_duplicate(world, mailoutbox, monkeypatch):
     row = pending_email(world)
-    real = notifications._deliver_now
+    real = delivery._deliver_now
 
     def slow_then_stolen(notification):
         real(notification)
         # While "we" were sending, our lease expired and another worker re-claimed and delivered.
         Notification.objects.filter(pk=notification.pk).update(
             claimed_at=timezone.now() - timedelta(hours=1))
-        monkeypatch.setattr(notifications, "_deliver_now", real)
-        assert notifications.deliver(notification.pk).outcome == "sent"
+        monkeypatch.setattr(delivery, "_deliver_now", real)
+        assert delivery.deliver(notification.pk).outcome == "sent"
 
-    monkeypatch.setattr(notifications, "_deliver_now", slow_then_stolen)
-    assert notifications.deliver(row.pk).outcome == "sent"
+    monkeypatch.setattr(delivery, "_deliver_now", slow_then_stolen)
+    assert delivery.deliver(row.pk).outcome == "sent"
     row = fresh_row(row)
     assert row.status == NotificationStatus.SENT and row.deliveries == 2
     assert len({m.extra_headers["Message-ID"] for m in mailoutbox}) == 1  # the duplicate is recognisable
@@ -210,9 +218,9 @@ def test_a_batch_is_claimed_a_few_rows_at_a_time_and_each_row_keeps_its_own_outc
     """send_notifications' batch: rows claimed `claim_size` at a time; a row already sent or held elsewhere is
     skipped, a failing one waits with its back-off, and the others in the same claim are still sent and marked."""
     rows = [pending_email(world) for _ in range(5)]
-    notifications.deliver(rows[0].pk)  # already sent
-    assert notifications.claim(rows[1].pk) is not None  # another worker holds it
-    real = notifications._deliver_now
+    delivery.deliver(rows[0].pk)  # already sent
+    assert delivery.claim(rows[1].pk) is not None  # another worker holds it
+    real = delivery._deliver_now
     failing = rows[3].pk
 
     def flaky(notification):
@@ -220,8 +228,8 @@ def test_a_batch_is_claimed_a_few_rows_at_a_time_and_each_row_keeps_its_own_outc
             raise TimeoutError("SMTP timed out")
         real(notification)
 
-    monkeypatch.setattr(notifications, "_deliver_now", flaky)
-    outcomes = notifications.deliver_batch([r.pk for r in rows], claim_size=2)
+    monkeypatch.setattr(delivery, "_deliver_now", flaky)
+    outcomes = delivery.deliver_batch([r.pk for r in rows], claim_size=2)
     assert outcomes == {"skipped": 2, "sent": 2, "retry": 1}
     assert sorted(m.extra_headers["X-Onecua-Idempotency-Key"] for m in mailoutbox) == sorted(
         r.idempotency_key for r in (rows[0], rows[2], rows[4]))
@@ -230,39 +238,39 @@ def test_a_batch_is_claimed_a_few_rows_at_a_time_and_each_row_keeps_its_own_outc
     assert status[failing].last_error == "TimeoutError: SMTP timed out" and status[failing].claim_token is None
     assert [status[r.pk].deliveries for r in rows] == [1, 0, 1, 0, 1]
     # Nothing is sent twice by a second run of the same batch (a redelivered task).
-    assert notifications.deliver_batch([r.pk for r in rows]) == {"skipped": 5}
+    assert delivery.deliver_batch([r.pk for r in rows]) == {"skipped": 5}
     assert len(mailoutbox) == 3
 
 
 def test_failures_back_off_then_fail_with_a_reason_and_staff_can_retry(world, mailoutbox, monkeypatch, settings):
     settings.ONECUA = {**settings.ONECUA, "NOTIFICATION_MAX_ATTEMPTS": 2}
     row = pending_email(world)
-    real = notifications._deliver_now
+    real = delivery._deliver_now
 
     def broken(notification):
         raise ConnectionRefusedError("SMTP server unreachable")
 
-    monkeypatch.setattr(notifications, "_deliver_now", broken)
-    first = notifications.deliver(row.pk)
+    monkeypatch.setattr(delivery, "_deliver_now", broken)
+    first = delivery.deliver(row.pk)
     assert first.outcome == "retry" and first.retry_in == timedelta(seconds=30)
     row = fresh_row(row)
     assert row.status == NotificationStatus.PENDING and row.next_attempt_at > timezone.now()
     assert row.last_error == "ConnectionRefusedError: SMTP server unreachable"
-    assert notifications.deliver(row.pk).outcome == "skipped"  # not due yet
+    assert delivery.deliver(row.pk).outcome == "skipped"  # not due yet
     Notification.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
-    assert notifications.deliver(row.pk).outcome == "failed"
+    assert delivery.deliver(row.pk).outcome == "failed"
     assert fresh_row(row).status == NotificationStatus.FAILED
 
-    monkeypatch.setattr(notifications, "_deliver_now", real)
+    monkeypatch.setattr(delivery, "_deliver_now", real)
     requeue_notifications.delay(0).get()
     assert mailoutbox == []  # failed rows wait for a person
-    notifications.notification_retry(notification=row, actor=world.user("clerk@desk"))
-    notifications.deliver(row.pk)
+    notification_retry(notification=row, actor=world.user("clerk@desk"))
+    delivery.deliver(row.pk)
     assert len(mailoutbox) == 1 and fresh_row(row).status == NotificationStatus.SENT
 
 
 def test_phones_and_id_numbers_are_never_logged(world, run, caplog, settings):
-    settings.ONECUA_SMS_BACKEND = "dossiers.notifications.ConsoleSMSBackend"
+    settings.ONECUA_SMS_BACKEND = "core.backends.ConsoleSMSBackend"
     caplog.set_level(logging.DEBUG)
     dossier = world.submitted()
     run(T_RECEIVE, services.dossier_receive, dossier=dossier, actor=world.user("clerk@desk"))
@@ -274,7 +282,7 @@ def test_phones_and_id_numbers_are_never_logged(world, run, caplog, settings):
 def test_masks():
     assert mask_phone("0912000178") == "09******78"
     assert mask_phone("+84 912 000 178") == "84*******78"
-    assert notifications.mask_id_number("079203001234") == "*********234"
+    assert masking.mask_id_number("079203001234") == "*********234"
 
 
 # ---------------------------------------------------------------- the deadline sweep
@@ -289,8 +297,8 @@ def test_the_sweep_sends_a_daily_digest_and_an_apology_prompt_once(world, run, m
 
     # Fri 14 Mar 08:30: `overdue` is late; `later` has 1 working day + 30 min left: prompt its leaders.
     with at(vn(2025, 3, 14, 8, 30)):
-        summary = notifications.deadline_sweep()
-        again = notifications.deadline_sweep()
+        summary = sweep.deadline_sweep()
+        again = sweep.deadline_sweep()
     assert (summary.digests, summary.apology_prompts) == (2, 1)
     assert (again.digests, again.apology_prompts) == (0, 0)
     rows = {(n.kind, n.recipient) for n in Notification.objects.filter(kind__in=["digest", "apology_prompt"])}
@@ -378,4 +386,4 @@ def test_the_recomputations_date_formats_are_the_forms_formats():
     for minutes in range(0, 3 * 24 * 60, 37):
         for zone in (UTC, ZoneInfo("Asia/Ho_Chi_Minh"), ZoneInfo("America/New_York")):
             value = (start + timedelta(minutes=minutes)).astimezone(zone)
-            assert notifications._vn_times(value) == (vn_datetime(value), vn_short_datetime(value))
+            assert messages._vn_times(value) == (vn_datetime(value), vn_short_datetime(value))

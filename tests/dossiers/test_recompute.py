@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from dossiers import services
+from dossiers import recompute, services
 from dossiers.models import Dossier
 from dossiers.recompute import RecomputeSummary, recompute_open_dossiers
 from dossiers.tasks import recompute_due_times
@@ -146,14 +146,14 @@ def test_a_stale_copy_is_not_counted_as_recomputed(world):
         )
     CalendarException.objects.create(date=WEDNESDAY, kind=CalendarExceptionKind.DAY_OFF, note="Nghỉ đột xuất")
     # Someone acted since the copy was read: the row is left alone, and the caller is told so.
-    assert services.dossier_recompute_due(dossier=stale) is False
+    assert recompute.dossier_recompute_due(dossier=stale) is False
     assert fresh(dossier).due_at == vn(2025, 3, 13, 9, 0)
-    assert services.dossier_recompute_due(dossier=fresh(dossier)) is True
+    assert recompute.dossier_recompute_due(dossier=fresh(dossier)) is True
     assert fresh(dossier).due_at == vn(2025, 3, 14, 9, 0)
 
 
 def test_applicants_whose_appointment_moved_are_told_once(world, dossiers, django_capture_on_commit_callbacks):
-    from dossiers.models import Notification, NotificationStatus
+    from notifications.models import Notification, NotificationStatus
 
     Notification.objects.all().delete()
     with_email = dossiers["received"]
@@ -183,9 +183,9 @@ def test_the_moved_appointment_message_is_the_same_text_as_for_one_dossier(
 ):
     """The recomputation composes thousands of messages from plain values: the text is exactly the single
     dossier's (organisation and person salutations, both channels)."""
-    from dossiers import notifications
-    from dossiers.documents import tracking_url
-    from dossiers.models import Notification
+    from core.links import tracking_url
+    from notifications import outbox
+    from notifications.models import Notification
 
     settings.ONECUA = {**settings.ONECUA, "PROVINCE_NAME": "Tây Ninh"}
     Notification.objects.all().delete()
@@ -222,7 +222,7 @@ def test_the_moved_appointment_message_is_the_same_text_as_for_one_dossier(
     assert (email.status, email.attempts, email.deliveries) == ("sent", 1, 1)
 
     for dossier in (company, fresh(person)):
-        single = notifications.appointment_moved_rows(dossier, old_appointment=vn(2025, 3, 13, 10, 0))
+        single = outbox.appointment_moved_rows(dossier, old_appointment=vn(2025, 3, 13, 10, 0))
         written = Notification.objects.filter(dossier=dossier).order_by("channel")
         assert [(n.kind, n.channel, n.recipient, n.agency_id, n.subject, n.body) for n in written] == sorted(
             (n.kind, n.channel, n.recipient, n.agency_id, n.subject, n.body) for n in single)

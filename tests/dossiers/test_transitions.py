@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 import pytest
 from django.urls import reverse
 
+from core.errors import ActionForbidden, InvalidInput, TransitionRefused
 from dossiers import services
-from dossiers.errors import ActionForbidden, InvalidInput, TransitionRefused
 from dossiers.models import ClockPause, Dossier, PauseKind, State
 from tests.dossiers.conftest import T_ACT, at, fresh, last_event, make, snapshot, vn
 
@@ -286,7 +286,7 @@ CASES = [
         id="await_payment",
         action="await_payment",
         setup="processing",
-        act=lambda w, d, a: services.dossier_await_payment(dossier=d, actor=a, note="Chờ nộp lệ phí"),
+        act=lambda w, d, a: services.dossier_await_payment(dossier=d, actor=a, reason="Chờ nộp lệ phí"),
         allowed="officer@dept",
         wrong_role="leader@dept",
         other_agency="officer@other_desk",
@@ -573,7 +573,7 @@ def test_a_dossier_walks_the_whole_lifecycle_with_national_codes(world):
         (vn(2025, 3, 11, 8, 0), lambda d: services.dossier_answer_supplement(dossier=d, actor=clerk), 4),
         (
             vn(2025, 3, 11, 9, 0),
-            lambda d: services.dossier_await_payment(dossier=d, actor=officer, note="Lệ phí"),
+            lambda d: services.dossier_await_payment(dossier=d, actor=officer, reason="Lệ phí"),
             6,
         ),
         (vn(2025, 3, 11, 9, 30), lambda d: services.dossier_confirm_payment(dossier=d, actor=officer), 4),
@@ -751,10 +751,10 @@ def test_the_officer_proposes_a_stop_and_only_the_leader_decides_it(world, clien
                                                        "Người nộp không đủ điều kiện theo Điều 5")
     # The leader's page offers the decision with the officer's reasons filled in; the officer's does not.
     client.force_login(leader)
-    body = client.get(reverse("dossiers:detail", args=[dossier.pk])).content.decode()
+    body = client.get(reverse("workspace:detail", args=[dossier.pk])).content.decode()
     assert "Quyết định dừng giải quyết" in body and "Người nộp không đủ điều kiện theo Điều 5</textarea>" in body
     client.force_login(officer)
-    body = client.get(reverse("dossiers:detail", args=[dossier.pk])).content.decode()
+    body = client.get(reverse("workspace:detail", args=[dossier.pk])).content.decode()
     assert "Quyết định dừng giải quyết" not in body
     with at(T_ACT):
         stopped = services.dossier_stop(dossier=fresh(dossier), actor=leader, reason="Không đủ điều kiện (Điều 5)")
@@ -794,5 +794,5 @@ def test_the_competent_agency_follows_the_hand_over_and_is_kept_after_the_decisi
     dossier = fresh(dossier)
     assert (dossier.handling_agency, dossier.competent_agency) == (world.desk, world.dept)
     client.force_login(world.user("clerk@desk"))
-    body = client.get(reverse("dossiers:detail", args=[dossier.pk])).content.decode()
+    body = client.get(reverse("workspace:detail", args=[dossier.pk])).content.decode()
     assert f'id="competent-agency">{world.dept.name}<' in body

@@ -16,9 +16,11 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
-from dossiers import notifications, services
-from dossiers.models import Dossier, Notification, NotificationStatus
-from dossiers.tasks import requeue_notifications
+from dossiers import services
+from dossiers.models import Dossier
+from notifications import delivery, tasks
+from notifications.models import Notification, NotificationStatus
+from notifications.tasks import requeue_notifications
 from onecua.celery import app
 from tests.dossiers.conftest import fresh
 
@@ -113,7 +115,7 @@ def sent(dossier) -> bool:
 
 
 def test_a_state_change_produces_exactly_one_email_through_the_worker(world, broker, settings):
-    settings.ONECUA_SMS_BACKEND = "dossiers.notifications.LocmemSMSBackend"
+    settings.ONECUA_SMS_BACKEND = "core.backends.LocmemSMSBackend"
     mail.outbox = []
     dossier = submitted_with_email(world)
     with worker():
@@ -122,7 +124,7 @@ def test_a_state_change_produces_exactly_one_email_through_the_worker(world, bro
         # Extra re-queues and a stray duplicate task change nothing.
         row = Notification.objects.get(dossier=dossier, channel="email")
         requeue_notifications.delay(0)
-        notifications.dispatch([row.pk])
+        tasks.dispatch([row.pk])
         drain()
     assert [m.to for m in mail.outbox] == [[EMAIL]]
     assert "đã được tiếp nhận" in mail.outbox[0].subject
@@ -165,7 +167,7 @@ def test_after_a_worker_died_mid_send_only_unmarked_rows_with_expired_leases_are
     rows = {name: Notification.objects.get(dossier=d, channel="email") for name, d in
             [("before", died_before_mark), ("after", died_after_mark), ("live", still_sending)]}
     for row in rows.values():
-        assert notifications.claim(row.pk) is not None
+        assert delivery.claim(row.pk) is not None
     old = timezone.now() - lease
     Notification.objects.filter(pk=rows["before"].pk).update(claimed_at=old)
     Notification.objects.filter(pk=rows["after"].pk).update(claimed_at=old, status=NotificationStatus.SENT,
@@ -196,14 +198,14 @@ def test_two_concurrent_sends_of_one_row_deliver_once(world, monkeypatch):
     finally:
         use_broker(None)
     row = Notification.objects.get(dossier=dossier, channel="email")
-    real = notifications._deliver_now
+    real = delivery._deliver_now
 
     def slow(notification):
         time.sleep(0.2)  # a slow SMTP server: the other thread arrives while this one is sending
         real(notification)
 
-    monkeypatch.setattr(notifications, "_deliver_now", slow)
-    outcomes = values(race(8, lambda i, _: notifications.deliver(row.pk).outcome))
+    monkeypatch.setattr(delivery, "_deliver_now", slow)
+    outcomes = values(race(8, lambda i, _: delivery.deliver(row.pk).outcome))
     assert sorted(outcomes) == ["sent"] + ["skipped"] * 7
     assert len(mail.outbox) == 1
     row.refresh_from_db()

@@ -19,8 +19,8 @@ from django.db import connection
 from django.db.models.functions import Now
 
 from dossiers import services
-from dossiers.models import Notification, NotificationStatus
-from dossiers.tasks import requeue_notifications
+from notifications.models import Notification, NotificationStatus
+from notifications.tasks import requeue_notifications
 from tests.dossiers.test_worker import REDIS_URL, _redis_reachable, broker, submitted_with_email, wait_until
 from tests.dossiers.worker_process import ROOT, sent_keys, worker_env
 

@@ -35,7 +35,7 @@ def test_clerk_queue_counts_and_lists_online_dossiers_sorted(client, world):
     second = world.submitted()
     world.submitted(agency=world.other_desk)
     client.force_login(clerk)
-    response = client.get(reverse("dossiers:home"), {"q_key": "to_check"})
+    response = client.get(reverse("workspace:home"), {"q_key": "to_check"})
     assert response.status_code == 200
     counts = dict((q.key, n) for q, n in response.context["queues"])
     assert counts["to_check"] == 2
@@ -53,7 +53,7 @@ def test_queue_runs_the_same_number_of_queries_with_500_dossiers_as_with_5(clien
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as small:
-        assert client.get(reverse("dossiers:home"), {"q_key": "to_check"}).status_code == 200
+        assert client.get(reverse("workspace:home"), {"q_key": "to_check"}).status_code == 200
     template = Dossier.objects.get(pk=world.submitted().pk)
     clones = []
     for i in range(495):
@@ -63,7 +63,7 @@ def test_queue_runs_the_same_number_of_queries_with_500_dossiers_as_with_5(clien
     Dossier.objects.bulk_create(clones)
     assert Dossier.objects.filter(state=State.SUBMITTED, receiving_agency=world.desk).count() >= 500
     with CaptureQueriesContext(connection) as large:
-        response = client.get(reverse("dossiers:home"), {"q_key": "to_check", "page": 3})
+        response = client.get(reverse("workspace:home"), {"q_key": "to_check", "page": 3})
     assert response.status_code == 200
     assert len(response.context["page"].object_list) == 25
     assert len(large.captured_queries) == len(small.captured_queries)
@@ -75,21 +75,21 @@ def test_search_by_code_name_phone_or_id_number(client, world):
     world.submitted()
     client.force_login(clerk)
     for term in (dossier.code, "Trần Văn", "0912000111", "079203001234"):
-        found = client.get(reverse("dossiers:home"), {"q_key": "all", "tim": term}).context["page"].object_list
+        found = client.get(reverse("workspace:home"), {"q_key": "all", "tim": term}).context["page"].object_list
         assert dossier.pk in [d.pk for d in found], term
-    nothing = client.get(reverse("dossiers:home"), {"q_key": "all", "tim": "không ai cả"})
+    nothing = client.get(reverse("workspace:home"), {"q_key": "all", "tim": "không ai cả"})
     assert len(nothing.context["page"].object_list) == 0
 
 
 def test_citizens_and_strangers_have_no_workspace(client, world):
     client.force_login(world.citizen)
-    assert client.get(reverse("dossiers:home")).status_code == 404
+    assert client.get(reverse("workspace:home")).status_code == 404
 
 
 def test_walk_in_intake_creates_a_dossier_with_the_checklist_and_scan(client, world):
     clerk = world.user("clerk@desk")
     client.force_login(clerk)
-    url = reverse("dossiers:intake", args=[world.desk.pk])
+    url = reverse("workspace:intake", args=[world.desk.pk])
     page = client.get(url, {"procedure": world.procedure.pk})
     assert "Tờ khai cấp bản sao" in page.content.decode()
     with at(T_RECEIVE):
@@ -107,7 +107,7 @@ def test_walk_in_intake_creates_a_dossier_with_the_checklist_and_scan(client, wo
 
 def test_intake_with_bad_input_keeps_what_was_typed(client, world):
     client.force_login(world.user("clerk@desk"))
-    url = reverse("dossiers:intake", args=[world.desk.pk])
+    url = reverse("workspace:intake", args=[world.desk.pk])
     response = client.post(url, {"procedure": world.procedure.pk, "channel": 1, "applicant_name": "Lê Thị Ngọc Ánh",
                                   "applicant_id_number": "12345", "applicant_phone": "12", "set_count": 1})
     body = response.content.decode()
@@ -122,12 +122,12 @@ def test_a_clerk_receives_through_the_page_and_prints_form_01(client, world):
     dossier = world.submitted()
     client.force_login(clerk)
     with at(T_RECEIVE):
-        response = client.post(reverse("dossiers:action", args=[dossier.pk, "receive"]),
+        response = client.post(reverse("workspace:action", args=[dossier.pk, "receive"]),
                                {"version": dossier.version})
     assert response.status_code == 302
     dossier = fresh(dossier)
     assert dossier.state == State.RECEIVED
-    pdf = client.get(reverse("dossiers:form_pdf", args=[dossier.pk, "01"]))
+    pdf = client.get(reverse("workspace:form_pdf", args=[dossier.pk, "01"]))
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     text = pdf_text(pdf.content)
     assert dossier.code in text
@@ -140,7 +140,7 @@ def test_a_clerk_receives_through_the_page_and_prints_form_01(client, world):
 def test_a_refused_action_explains_why_and_changes_nothing(client, world):
     dossier = world.submitted()
     client.force_login(world.user("officer@desk"))
-    response = client.post(reverse("dossiers:action", args=[dossier.pk, "receive"]), {"version": dossier.version})
+    response = client.post(reverse("workspace:action", args=[dossier.pk, "receive"]), {"version": dossier.version})
     assert response.status_code == 403
     assert "Bạn không có quyền" in response.content.decode()
     assert fresh(dossier).state == State.SUBMITTED
@@ -150,8 +150,8 @@ def test_a_stale_page_gets_a_conflict_message(client, world):
     dossier = world.submitted()
     client.force_login(world.user("clerk@desk"))
     with at(T_RECEIVE):
-        client.post(reverse("dossiers:action", args=[dossier.pk, "receive"]), {"version": dossier.version})
-        again = client.post(reverse("dossiers:action", args=[dossier.pk, "refuse"]),
+        client.post(reverse("workspace:action", args=[dossier.pk, "receive"]), {"version": dossier.version})
+        again = client.post(reverse("workspace:action", args=[dossier.pk, "refuse"]),
                             {"version": dossier.version, "refuse-reason": "Sai thủ tục"})
     assert again.status_code == 409
     assert "vừa được người khác cập nhật" in again.content.decode()
@@ -161,7 +161,7 @@ def test_a_stale_page_gets_a_conflict_message(client, world):
 def test_supplement_form_needs_items_and_keeps_input(client, world):
     dossier = world.submitted()
     client.force_login(world.user("clerk@desk"))
-    response = client.post(reverse("dossiers:action", args=[dossier.pk, "request_supplement"]),
+    response = client.post(reverse("workspace:action", args=[dossier.pk, "request_supplement"]),
                            {"version": dossier.version, "request_supplement-items": "  ",
                             "request_supplement-reason": "Thiếu giấy tờ"})
     assert response.status_code == 400
@@ -174,24 +174,24 @@ def test_forms_02_03_pdfs_list_what_is_missing_and_the_reasons(client, world):
     client.force_login(clerk)
     asked = world.submitted()
     with at(T_RECEIVE):
-        client.post(reverse("dossiers:action", args=[asked.pk, "request_supplement"]),
+        client.post(reverse("workspace:action", args=[asked.pk, "request_supplement"]),
                     {"version": asked.version, "request_supplement-items": "Bản sao giấy khai sinh\nẢnh 4x6"})
-    text = pdf_text(client.get(reverse("dossiers:form_pdf", args=[asked.pk, "02"])).content)
+    text = pdf_text(client.get(reverse("workspace:form_pdf", args=[asked.pk, "02"])).content)
     assert "Bản sao giấy khai sinh" in text and "Ảnh 4x6" in text
     refused = world.submitted()
     with at(T_RECEIVE):
-        client.post(reverse("dossiers:action", args=[refused.pk, "refuse"]),
+        client.post(reverse("workspace:action", args=[refused.pk, "refuse"]),
                     {"version": refused.version, "refuse-reason": "Không thuộc thẩm quyền của đơn vị",
                      "confirmed": "1"})
-    text = pdf_text(client.get(reverse("dossiers:form_pdf", args=[refused.pk, "03"])).content)
+    text = pdf_text(client.get(reverse("workspace:form_pdf", args=[refused.pk, "03"])).content)
     assert "Không thuộc thẩm quyền của đơn vị" in text
-    assert client.get(reverse("dossiers:form_pdf", args=[refused.pk, "01"])).status_code == 404
+    assert client.get(reverse("workspace:form_pdf", args=[refused.pk, "01"])).status_code == 404
 
 
 def test_control_sheet_06_prints_each_hand_over_with_its_status(client, world):
     dossier = world.resolved()
     client.force_login(world.user("clerk@desk"))
-    text = pdf_text(client.get(reverse("dossiers:form_pdf", args=[dossier.pk, "06"])).content)
+    text = pdf_text(client.get(reverse("workspace:form_pdf", args=[dossier.pk, "06"])).content)
     assert dossier.code in text
     assert "Sở Tài chính" in text or world.desk.name[:20] in text
     assert any(word in text for word in ("Trước hạn", "Đúng hạn", "Quá hạn"))
@@ -200,14 +200,14 @@ def test_control_sheet_06_prints_each_hand_over_with_its_status(client, world):
 def test_tracking_book_07_for_a_date_range(client, world):
     dossier = world.received()
     client.force_login(world.user("clerk@desk"))
-    response = client.get(reverse("dossiers:book"), {"start": "10/03/2025", "end": "10/03/2025",
+    response = client.get(reverse("workspace:book"), {"start": "10/03/2025", "end": "10/03/2025",
                                                      "agency": world.desk.pk})
     assert response.status_code == 200
     text = pdf_text(response.content)
     assert "SỔ THEO DÕI HỒ SƠ" in text and dossier.code in text
-    empty = client.get(reverse("dossiers:book"), {"start": "11/03/2025", "end": "12/03/2025", "agency": world.desk.pk})
+    empty = client.get(reverse("workspace:book"), {"start": "11/03/2025", "end": "12/03/2025", "agency": world.desk.pk})
     assert dossier.code not in pdf_text(empty.content)
-    bad = client.get(reverse("dossiers:book"), {"start": "12/03/2025", "end": "11/03/2025", "agency": world.desk.pk})
+    bad = client.get(reverse("workspace:book"), {"start": "12/03/2025", "end": "11/03/2025", "agency": world.desk.pk})
     assert bad.status_code == 400 and "phải sau" in bad.content.decode()
 
 
@@ -218,7 +218,7 @@ def test_full_handling_through_the_pages_ends_on_time(client, world):
     def act(user, name, data=None):
         client.force_login(user)
         d = fresh(dossier)
-        response = client.post(reverse("dossiers:action", args=[d.pk, name]), {"version": d.version, **(data or {})})
+        response = client.post(reverse("workspace:action", args=[d.pk, name]), {"version": d.version, **(data or {})})
         assert response.status_code == 302, response.content.decode()[:3000]
 
     with at(T_RECEIVE):
@@ -232,7 +232,7 @@ def test_full_handling_through_the_pages_ends_on_time(client, world):
     dossier = fresh(dossier)
     assert dossier.state == State.RETURNED and dossier.timeliness == "early"
     client.force_login(clerk)
-    assert "Trước hạn" in client.get(reverse("dossiers:detail", args=[dossier.pk])).content.decode()
+    assert "Trước hạn" in client.get(reverse("workspace:detail", args=[dossier.pk])).content.decode()
 
 
 # ---------------------------------------------------------------- staff pages: landing, intake, confirmation, outbox
@@ -243,14 +243,14 @@ def sign_in(client, username, **query):
 
 def test_staff_sign_in_lands_on_the_workspace_citizens_on_the_home_page_and_next_wins(client, world):
     world.user("clerk@desk")
-    assert sign_in(client, "clerk.desk")["Location"] == reverse("dossiers:home")
+    assert sign_in(client, "clerk.desk")["Location"] == reverse("workspace:home")
     client.logout()
     assert sign_in(client, "congdan")["Location"] == "/"
     client.logout()
     outbox = reverse("outbox:list")
     assert sign_in(client, "clerk.desk", next=outbox)["Location"] == outbox
     client.logout()
-    assert sign_in(client, "clerk.desk", next="https://example.com/")["Location"] == reverse("dossiers:home")
+    assert sign_in(client, "clerk.desk", next="https://example.com/")["Location"] == reverse("workspace:home")
 
 
 def test_the_workspace_opens_on_the_first_queue_with_dossiers(client, world):
@@ -259,7 +259,7 @@ def test_the_workspace_opens_on_the_first_queue_with_dossiers(client, world):
     Dossier.objects.filter(pk__in=[d.pk for d in proposed]).update(assigned_officer=officer)
     client.force_login(leader)
     with at(T_ACT):
-        response = client.get(reverse("dossiers:home"))
+        response = client.get(reverse("workspace:home"))
     counts = {q.key: n for q, n in response.context["queues"]}
     assert counts["unassigned"] == 0 and counts["awaiting_approval"] == 2
     assert response.context["current"] == "awaiting_approval"
@@ -268,10 +268,10 @@ def test_the_workspace_opens_on_the_first_queue_with_dossiers(client, world):
     assert re.search(r'aria-current="page">Chờ phê duyệt <span class="count" id="count-awaiting_approval">2<', body)
     # Every queue empty: the first one; a queue asked for by name is kept even when empty.
     client.force_login(world.user("clerk@other_desk"))
-    assert client.get(reverse("dossiers:home")).context["current"] == "to_check"
+    assert client.get(reverse("workspace:home")).context["current"] == "to_check"
     client.force_login(leader)
     with at(T_ACT):
-        assert client.get(reverse("dossiers:home"), {"q_key": "unassigned"}).context["current"] == "unassigned"
+        assert client.get(reverse("workspace:home"), {"q_key": "unassigned"}).context["current"] == "unassigned"
 
 
 @pytest.fixture
@@ -286,7 +286,7 @@ def second_procedure(world):
 
 def test_the_intake_picker_brings_the_procedures_checklist(client, world, second_procedure):
     client.force_login(world.user("clerk@desk"))
-    url = reverse("dossiers:intake", args=[world.desk.pk])
+    url = reverse("workspace:intake", args=[world.desk.pk])
     page = client.get(url).content.decode()
     assert f'hx-get="{url}"' in page and 'hx-target="#checklist"' in page  # htmx: a new choice, a new checklist
     assert "—— Chọn ——" in page and "---------" not in page
@@ -309,7 +309,7 @@ def test_the_intake_picker_brings_the_procedures_checklist(client, world, second
 
 def test_the_intake_posts_the_procedure_the_picker_shows(client, world, second_procedure):
     client.force_login(world.user("clerk@desk"))
-    url = reverse("dossiers:intake", args=[world.desk.pk])
+    url = reverse("workspace:intake", args=[world.desk.pk])
     with at(T_RECEIVE):
         response = client.post(url, {
             "procedure": second_procedure.pk, "channel": 1, "applicant_name": "Lê Thị Ngọc Ánh",
@@ -330,14 +330,14 @@ def test_a_desk_with_one_procedure_shows_its_checklist_at_once(client, world):
     only.agencies.add(world.desk)
     RequiredDocumentFactory(procedure=only, position=1, name="Giấy tờ cần chứng thực")
     client.force_login(world.user("clerk@desk"))
-    page = client.get(reverse("dossiers:intake", args=[world.desk.pk])).content.decode()
+    page = client.get(reverse("workspace:intake", args=[world.desk.pk])).content.decode()
     assert "Giấy tờ cần chứng thực" in page
     assert f'<option value="{only.pk}" selected>' in page
 
 
 def test_a_refused_intake_has_an_error_summary_and_each_error_is_tied_to_its_field(client, world):
     client.force_login(world.user("clerk@desk"))
-    url = reverse("dossiers:intake", args=[world.desk.pk])
+    url = reverse("workspace:intake", args=[world.desk.pk])
     response = client.post(url, {"procedure": world.procedure.pk, "channel": 1, "applicant_name": "",
                                  "applicant_id_number": "12345", "applicant_phone": "0912345678", "set_count": 1})
     assert response.status_code == 400
@@ -358,7 +358,7 @@ def test_a_refused_intake_has_an_error_summary_and_each_error_is_tied_to_its_fie
 def test_an_action_form_in_error_is_summarised_and_tied_to_its_field(client, world):
     dossier = world.submitted()
     client.force_login(world.user("clerk@desk"))
-    response = client.post(reverse("dossiers:action", args=[dossier.pk, "request_supplement"]),
+    response = client.post(reverse("workspace:action", args=[dossier.pk, "request_supplement"]),
                            {"version": dossier.version, "request_supplement-items": " "})
     body = response.content.decode()
     assert response.status_code == 400
@@ -380,13 +380,13 @@ def danger_cases(world):
 
 
 def test_every_destructive_action_asks_for_confirmation_on_a_page_of_its_own(client, world):
-    from dossiers.workspace import ACTIONS
+    from dossiers.actions import STAFF_ACTIONS as ACTIONS
 
     cases = danger_cases(world)
     assert {name for _d, _u, name, _f in cases} == {name for name, a in ACTIONS.items() if a.danger}
     for dossier, user, name, fields in cases:
         client.force_login(user)
-        url = reverse("dossiers:action", args=[dossier.pk, name])
+        url = reverse("workspace:action", args=[dossier.pk, name])
         before = fresh(dossier)
         with at(T_ACT):
             page = client.post(url, {"version": before.version, **fields})
@@ -403,24 +403,24 @@ def test_every_destructive_action_asks_for_confirmation_on_a_page_of_its_own(cli
     # What would fail anyway fails at once, without the confirmation step.
     dossier = world.submitted()
     client.force_login(world.user("officer@desk"))  # may not refuse: told at once, no confirmation page
-    url = reverse("dossiers:action", args=[dossier.pk, "refuse"])
+    url = reverse("workspace:action", args=[dossier.pk, "refuse"])
     assert client.post(url, {"version": dossier.version, "refuse-reason": "X"}).status_code == 403
     client.force_login(world.user("clerk@desk"))
     assert client.post(url, {"version": dossier.version, "refuse-reason": " "}).status_code == 400  # no reason
     assert client.post(url, {"version": dossier.version + 1, "refuse-reason": "X"}).status_code == 409  # stale
     assert fresh(dossier).state == State.SUBMITTED
-    detail = client.get(reverse("dossiers:detail", args=[dossier.pk])).content.decode()
+    detail = client.get(reverse("workspace:detail", args=[dossier.pk])).content.decode()
     assert 'class="danger" data-confirm=' in detail  # with JavaScript, the dialog asks (static/js/confirm.js)
 
 
 def test_staff_forms_offer_a_vietnamese_empty_choice(client, world):
     dossier = world.received()
     client.force_login(world.user("clerk@desk"))
-    body = client.get(reverse("dossiers:detail", args=[dossier.pk])).content.decode()
+    body = client.get(reverse("workspace:detail", args=[dossier.pk])).content.decode()
     assert '<option value="" selected>—— Chọn ——</option>' in body and "---------" not in body  # "Chuyển đến"
     processing = world.processing()
     client.force_login(world.user("leader@dept"))
-    body = client.get(reverse("dossiers:detail", args=[processing.pk])).content.decode()
+    body = client.get(reverse("workspace:detail", args=[processing.pk])).content.decode()
     assert "Chuyên viên" in body and "—— Chọn ——" in body and "---------" not in body
 
 
@@ -428,7 +428,7 @@ def test_the_tracking_book_opens_on_today_at_the_clerks_desk(client, world):
     from django.utils import timezone
 
     client.force_login(world.user("clerk@desk"))
-    body = client.get(reverse("dossiers:book")).content.decode()
+    body = client.get(reverse("workspace:book")).content.decode()
     today = f"{timezone.localdate():%d/%m/%Y}"
     assert body.count(f'value="{today}"') == 2
     assert f'<option value="{world.desk.pk}" selected>' in body and "—— Chọn ——" in body
@@ -439,7 +439,7 @@ def test_the_tracking_book_opens_on_today_at_the_clerks_desk(client, world):
     leader = world.user("leader@desk")
     MembershipFactory(user=leader, agency=world.other_desk, role=Role.LEADER)
     client.force_login(leader)
-    body = client.get(reverse("dossiers:book")).content.decode()
+    body = client.get(reverse("workspace:book")).content.decode()
     assert '<option value="" selected>—— Chọn ——</option>' in body
 
 
@@ -449,8 +449,12 @@ def notification_kinds_in_the_code() -> set[str]:
 
     from django.conf import settings
 
-    kinds = set()
-    for folder in ("accounts", "dossiers", "surveys", "privacy", "reports"):
+    from dossiers.actions import ACTIONS
+
+    # The applicants' messages: the kinds the action registry names, and every text in the templates.
+    kinds = {action.message for action in ACTIONS.values() if action.message}
+    kinds |= {path.stem for path in Path(settings.BASE_DIR, "templates", "notifications", "messages").glob("*.txt")}
+    for folder in ("accounts", "dossiers", "notifications", "surveys", "privacy", "reports"):
         for path in Path(settings.BASE_DIR, folder).rglob("*.py"):
             text = path.read_text(encoding="utf-8")
             kinds |= set(re.findall(r'\bMessage\(\s*"([a-z_]+)"', text))
@@ -461,7 +465,7 @@ def notification_kinds_in_the_code() -> set[str]:
 
 
 def test_every_notification_kind_has_a_vietnamese_label(client, world):
-    from dossiers.outbox_views import KIND_LABELS, kind_label
+    from notifications.views import KIND_LABELS, kind_label
 
     kinds = notification_kinds_in_the_code()
     assert {"received", "withdrawn", "supplement_requested", "digest", "satisfaction_follow_up"} <= kinds
@@ -470,8 +474,8 @@ def test_every_notification_kind_has_a_vietnamese_label(client, world):
 
 
 def test_the_outbox_shows_kinds_in_words_and_no_empty_column(client, world):
-    from dossiers.models import Notification
-    from dossiers.outbox_views import KIND_LABELS
+    from notifications.models import Notification
+    from notifications.views import KIND_LABELS
 
     with at(T_RECEIVE):
         dossier = world.received()

@@ -34,7 +34,7 @@ def rows():
 def test_the_staff_dossier_page_is_logged_with_the_client_address(client, world, filed):
     dossier, _ = filed
     client.force_login(world.user("clerk@desk"))
-    response = client.get(reverse("dossiers:detail", args=[dossier.pk]), REMOTE_ADDR="10.1.2.3")
+    response = client.get(reverse("workspace:detail", args=[dossier.pk]), REMOTE_ADDR="10.1.2.3")
     assert response.status_code == 200
     assert rows() == [("clerk.desk", dossier.pk, AccessKind.STAFF_PAGE, "", "10.1.2.3")]
 
@@ -47,7 +47,7 @@ def test_behind_a_trusted_proxy_the_client_address_is_the_forwarded_one(client, 
     settings.TRUSTED_PROXIES = ["10.0.0.1"]
     dossier, _ = filed
     client.force_login(world.user("clerk@desk"))
-    client.get(reverse("dossiers:detail", args=[dossier.pk]), REMOTE_ADDR="10.0.0.1",
+    client.get(reverse("workspace:detail", args=[dossier.pk]), REMOTE_ADDR="10.0.0.1",
                HTTP_X_FORWARDED_FOR="198.51.100.9, 203.0.113.7")
     assert [row[-1] for row in rows()] == ["203.0.113.7"]
 
@@ -55,7 +55,7 @@ def test_behind_a_trusted_proxy_the_client_address_is_the_forwarded_one(client, 
 def test_a_form_pdf_is_logged_with_its_number(client, world, filed):
     dossier, _ = filed
     client.force_login(world.user("clerk@desk"))
-    response = client.get(reverse("dossiers:form_pdf", args=[dossier.pk, "01"]))
+    response = client.get(reverse("workspace:form_pdf", args=[dossier.pk, "01"]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert rows() == [("clerk.desk", dossier.pk, AccessKind.FORM_PDF, "01", "127.0.0.1")]
 
@@ -63,7 +63,7 @@ def test_a_form_pdf_is_logged_with_its_number(client, world, filed):
 def test_an_attachment_download_is_logged_with_the_attachment(client, world, filed):
     dossier, attachment = filed
     client.force_login(world.user("clerk@desk"))
-    response = client.get(reverse("dossiers:attachment", args=[dossier.pk, attachment.pk]))
+    response = client.get(reverse("workspace:attachment", args=[dossier.pk, attachment.pk]))
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PDF_BYTES
     assert rows() == [("clerk.desk", dossier.pk, AccessKind.ATTACHMENT, str(attachment.pk), "127.0.0.1")]
@@ -74,7 +74,7 @@ def test_the_tracking_book_export_logs_every_dossier_it_lists(client, world):
     second = world.received(at_time=T_RECEIVE + timedelta(hours=1))
     world.received(at_time=T_ACT)  # another day: not in the book
     client.force_login(world.user("clerk@desk"))
-    response = client.get(reverse("dossiers:book"), {"start": "10/03/2025", "end": "10/03/2025",
+    response = client.get(reverse("workspace:book"), {"start": "10/03/2025", "end": "10/03/2025",
                                                      "agency": world.desk.pk})
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert sorted(rows()) == sorted([("clerk.desk", first.pk, AccessKind.EXPORT, "07", "127.0.0.1"),
@@ -85,15 +85,15 @@ def test_the_tracking_book_export_logs_every_dossier_it_lists(client, world):
 def test_a_refused_access_writes_no_row(client, world, filed, spec):
     dossier, attachment = filed
     client.force_login(world.user(spec))
-    for url in (reverse("dossiers:detail", args=[dossier.pk]), reverse("dossiers:form_pdf", args=[dossier.pk, "01"]),
-                reverse("dossiers:attachment", args=[dossier.pk, attachment.pk])):
+    for url in (reverse("workspace:detail", args=[dossier.pk]), reverse("workspace:form_pdf", args=[dossier.pk, "01"]),
+                reverse("workspace:attachment", args=[dossier.pk, attachment.pk])):
         assert client.get(url).status_code == 404
     assert rows() == []
 
 
 def test_no_row_for_a_citizen_an_anonymous_visitor_or_a_form_not_issued(client, world, filed):
     dossier, attachment = filed
-    urls = [reverse("dossiers:detail", args=[dossier.pk]), reverse("dossiers:attachment", args=[dossier.pk,
+    urls = [reverse("workspace:detail", args=[dossier.pk]), reverse("workspace:attachment", args=[dossier.pk,
                                                                                                   attachment.pk])]
     for url in urls:
         assert client.get(url).status_code == 302  # to the sign-in page
@@ -101,7 +101,7 @@ def test_no_row_for_a_citizen_an_anonymous_visitor_or_a_form_not_issued(client, 
     for url in urls:
         assert client.get(url).status_code == 404
     client.force_login(world.user("clerk@desk"))
-    assert client.get(reverse("dossiers:form_pdf", args=[dossier.pk, "03"])).status_code == 404  # not refused
+    assert client.get(reverse("workspace:form_pdf", args=[dossier.pk, "03"])).status_code == 404  # not refused
     assert rows() == []
 
 

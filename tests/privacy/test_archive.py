@@ -15,7 +15,8 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from dossiers import services
-from dossiers.models import Attachment, Dossier, DossierEvent, Notification, figures_of
+from dossiers.models import Attachment, Dossier, DossierEvent, figures_of
+from notifications.models import Notification
 from privacy.models import ARCHIVED_MARK, CorrectionRequest, DossierArchive
 from privacy.packages import verify_package
 from privacy.services import correction_request_create
@@ -156,7 +157,7 @@ def test_figures_are_unchanged(closed, world, client, django_capture_on_commit_c
     assert tally.stored_rows() == summary_before
     assert tally.differences() == []
     client.force_login(world.user("clerk@desk"))
-    page = client.get(reverse("dossiers:detail", args=[closed["returned"].pk]))
+    page = client.get(reverse("workspace:detail", args=[closed["returned"].pk]))
     assert page.status_code == 200 and "079203001234" not in page.content.decode()
 
 

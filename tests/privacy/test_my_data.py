@@ -8,8 +8,9 @@ import zipfile
 import pytest
 from django.urls import reverse
 
-from dossiers.errors import ActionForbidden
-from dossiers.models import Dossier, Notification
+from core.errors import ActionForbidden
+from dossiers.models import Dossier
+from notifications.models import Notification
 from privacy.models import CorrectionRequest, CorrectionStatus
 from privacy.services import correction_request_create
 from surveys import services as survey_services

@@ -93,6 +93,17 @@ def test_detail_page_shows_requirements_fees_deadline_and_where_to_submit(client
         assert text in body
 
 
+def test_detail_page_costs_a_bounded_number_of_queries(client, birth_registration, django_assert_max_num_queries):
+    """The procedure, its documents, fees and desks, and the usual processing time read from the statistics
+    summary (reports.processing; tests/reports/test_processing.py has the figures), never from the dossiers."""
+    RequiredDocumentFactory(procedure=birth_registration, name="Giấy chứng sinh", position=1)
+    birth_registration.agencies.add(AgencyFactory())
+    with django_assert_max_num_queries(6):
+        body = client.get(reverse("procedures:detail", args=["1.001193"])).content.decode()
+    assert "Giấy chứng sinh" in body
+    assert 'id="processing-reality"' not in body  # nothing resolved yet
+
+
 def test_unknown_or_inactive_procedure_is_404(client, birth_registration):
     assert client.get(reverse("procedures:detail", args=["9.999999"])).status_code == 404
     Procedure.objects.filter(pk=birth_registration.pk).update(is_active=False)

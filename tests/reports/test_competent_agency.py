@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.db.migrations.loader import MigrationLoader
 
-from reports import selectors, tally
+from reports import drilldown, ii06a, indices, overview, processing, tally
 from reports.models import Tally
 from surveys.services import rating_submit
 from tests.dossiers.conftest import at, vn
@@ -23,7 +23,7 @@ def _rows(report) -> dict:
 
 def _ii06a(world, **kwargs):
     ids = {world.desk.pk, world.other_desk.pk, world.dept.pk, world.province.pk}
-    return selectors.report_ii06a(agency_ids=ids, start=MARCH[0], end=MARCH[1], **kwargs)
+    return ii06a.report_ii06a(agency_ids=ids, start=MARCH[0], end=MARCH[1], **kwargs)
 
 
 @pytest.fixture
@@ -54,19 +54,19 @@ def test_a_dossier_handed_over_and_approved_by_the_department_is_on_the_departme
     inspector = world.user("inspector@province")
     for column in ("received_total", "resolved_total", "resolved_early"):
         for desk_ids in (None, {world.desk.pk}):
-            listed = selectors.cell_dossiers(user=inspector, agency_ids=_scope(world), start=MARCH[0], end=MARCH[1],
+            listed = drilldown.cell_dossiers(user=inspector, agency_ids=_scope(world), start=MARCH[0], end=MARCH[1],
                                              column=column, row_key=f"agency:{world.dept.pk}", desk_ids=desk_ids)
             assert list(listed) == [decided]
-        assert not selectors.cell_dossiers(user=inspector, agency_ids=_scope(world), start=MARCH[0], end=MARCH[1],
+        assert not drilldown.cell_dossiers(user=inspector, agency_ids=_scope(world), start=MARCH[0], end=MARCH[1],
                                            column=column, row_key="all", desk_ids={world.other_desk.pk}).exists()
 
     # Decision 766: the department's on-time rate counts it.
-    scores, total = selectors.scores_766(agency_ids=_scope(world), start=MARCH[0], end=MARCH[1])
+    scores, total = indices.scores_766(agency_ids=_scope(world), start=MARCH[0], end=MARCH[1])
     assert [s.agency for s in scores] == [world.dept]
     on_time = scores[0].indicators[0]
     assert (on_time.key, on_time.numerator, on_time.denominator, on_time.rate) == ("on_time", 1, 1, 100)
-    scores, _total = selectors.scores_766(agency_ids=_scope(world), start=MARCH[0], end=MARCH[1],
-                                          desk_ids={world.other_desk.pk})
+    scores, _total = indices.scores_766(agency_ids=_scope(world), start=MARCH[0], end=MARCH[1],
+                                        desk_ids={world.other_desk.pk})
     assert scores == []
     assert tally.differences() == []
 
@@ -85,12 +85,12 @@ def test_a_pending_dossier_moves_to_the_department_when_the_desk_hands_it_over(s
     assert f"agency:{world.desk.pk}" not in rows
     dept = rows[f"agency:{world.dept.pk}"]
     assert (dept["received_total"], dept["pending_total"], dept["pending_overdue"]) == (1, 1, 1)  # due 6 Mar
-    assert selectors.cell_count(agency_ids={world.dept.pk}, start=MARCH[0], end=MARCH[1], column="pending_total",
+    assert drilldown.cell_count(agency_ids={world.dept.pk}, start=MARCH[0], end=MARCH[1], column="pending_total",
                                 row_key=f"agency:{world.dept.pk}", desk_ids={world.desk.pk}) == 1
     # The dashboard's "overdue now" follows the same rule.
     with at(vn(2025, 3, 20, 9)):
-        assert selectors.pending_overdue_now(agency_ids={world.dept.pk}) == 1
-        assert selectors.pending_overdue_now(agency_ids={world.desk.pk}) == 0
+        assert drilldown.pending_overdue_now(agency_ids={world.dept.pk}) == 1
+        assert drilldown.pending_overdue_now(agency_ids={world.desk.pk}) == 0
     assert tally.differences() == []
 
 
@@ -147,11 +147,11 @@ def test_ratings_go_to_the_competent_agency_and_the_public_page_stays_per_receiv
     returned = script.return_result(decided, vn(2025, 3, 5, 15))
     with at(vn(2025, 3, 5, 16)):
         rating_submit(dossier=returned, overall=0, convenience=1, via="kiosk")
-    board = selectors.dashboard(agency_ids={world.dept.pk}, start=MARCH[0], end=MARCH[1],
-                                desk_ids={world.desk.pk})
+    board = overview.dashboard(agency_ids={world.dept.pk}, start=MARCH[0], end=MARCH[1],
+                               desk_ids={world.desk.pk})
     assert (board.ratings, board.satisfied) == (1, 0)
-    assert selectors.dashboard(agency_ids={world.desk.pk}, start=MARCH[0], end=MARCH[1]).ratings == 0
-    agencies, procedures, _period = selectors.public_figures(months=1, today=date(2025, 4, 15))
+    assert overview.dashboard(agency_ids={world.desk.pk}, start=MARCH[0], end=MARCH[1]).ratings == 0
+    agencies, procedures, _period = processing.public_figures(months=1, today=date(2025, 4, 15))
     assert [(f.key, f.resolved, f.on_time) for f in agencies] == [(world.desk, 1, 1)]
     assert [(f.key, f.resolved) for f in procedures] == [(world.procedure, 1)]
     assert tally.differences() == []

@@ -4,7 +4,7 @@ no lost increment — the summary still equals a recount."""
 import pytest
 from django.db import connection
 
-from reports import selectors, tally
+from reports import ii06a, tally
 from tests.dossiers.conftest import at, vn
 from tests.dossiers.test_concurrency import race, values
 
@@ -29,7 +29,7 @@ def test_concurrent_receipts_and_results_keep_the_summary_exact(script):
                                       else script.withdraw(d, vn(2025, 3, 11, 10))),
                     prepare=lambda i: forwarded[i] if i < 16 else received[i]))
     assert tally.differences() == []
-    cells = selectors.report_ii06a(agency_ids={world.desk.pk, world.other_desk.pk, world.dept.pk},
-                                   start=vn(2025, 3, 1).date(), end=vn(2025, 3, 31).date()).total.cells
+    cells = ii06a.report_ii06a(agency_ids={world.desk.pk, world.other_desk.pk, world.dept.pk},
+                               start=vn(2025, 3, 1).date(), end=vn(2025, 3, 31).date()).total.cells
     assert (cells["received_total"], cells["resolved_total"], cells["withdrawn"], cells["pending_total"]) == (
         24, 16, 8, 0)

@@ -9,12 +9,12 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from dossiers.errors import DossierError
+from core.errors import DossierError
 from dossiers.models import OPEN_STATES, Channel, Dossier
 from dossiers.recompute import recompute_open_dossiers
 from procedures.models import CalendarException, CalendarExceptionKind
 from procedures.worktime import TZ
-from reports import selectors, tally
+from reports import drilldown, ii06a, tally
 from reports.models import Tally
 from surveys.services import rating_submit
 from tests.dossiers.conftest import at, vn
@@ -100,20 +100,20 @@ def _check(world, rng: random.Random):
         end = start + timedelta(days=rng.randrange(0, 40))
         ids, desk_ids = rng.choice(scopes), rng.choice(desks)
         grouping = rng.choice(["agency", "field", "procedure"])
-        report = selectors.report_ii06a(agency_ids=ids, start=start, end=end, grouping=grouping, desk_ids=desk_ids)
+        report = ii06a.report_ii06a(agency_ids=ids, start=start, end=end, grouping=grouping, desk_ids=desk_ids)
         # The desks partition what the scope counts: the totals filtered by each desk add up to the whole.
-        by_desk = [selectors.report_ii06a(agency_ids=ids, start=start, end=end, desk_ids={pk}).total.cells
+        by_desk = [ii06a.report_ii06a(agency_ids=ids, start=start, end=end, desk_ids={pk}).total.cells
                    for pk in (world.desk.pk, world.other_desk.pk)]
         if desk_ids is None:
-            assert {k: by_desk[0][k] + by_desk[1][k] for k in selectors.COLUMN_KEYS} == report.total.cells
+            assert {k: by_desk[0][k] + by_desk[1][k] for k in ii06a.COLUMN_KEYS} == report.total.cells
         for row in [*report.rows, report.total]:
             c = row.cells
             assert c["received_total"] == c["resolved_total"] + c["pending_total"] + c["withdrawn"] + c["stopped"]
             assert c["received_total"] == c["received_online"] + c["received_offline"] + c["carried_over"]
             assert c["pending_total"] == c["pending_within"] + c["pending_overdue"]
-            for column in selectors.COLUMN_KEYS:
+            for column in ii06a.COLUMN_KEYS:
                 assert c[column] >= 0
-                assert selectors.cell_count(agency_ids=ids, start=start, end=end, column=column,
+                assert drilldown.cell_count(agency_ids=ids, start=start, end=end, column=column,
                                             row_key=row.key, desk_ids=desk_ids) == c[column], (
                     start, end, row.key, column, desk_ids)
 

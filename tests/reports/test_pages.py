@@ -7,7 +7,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from dossiers import services
-from reports import selectors
+from reports import ii06a
 from surveys.services import rating_submit
 from tests.dossiers.conftest import at, vn
 from tests.reports.scenario import EXPECTED
@@ -28,7 +28,7 @@ def test_the_page_shows_the_table_and_every_cell_links_to_a_list_of_that_length(
     html = response.content.decode()
     assert "Trung tâm Phục vụ hành chính công phường Một" in html
     report = response.context["report"]
-    assert [report.total.cells[k] for k in selectors.COLUMN_KEYS] == EXPECTED["total"]
+    assert [report.total.cells[k] for k in ii06a.COLUMN_KEYS] == EXPECTED["total"]
     for row in [*report.rows, report.total]:
         for column in ("received_total", "carried_over", "resolved_late", "pending_overdue", "refused"):
             listed = client.get(f"/can-bo/bao-cao/ho-so/?{QUERY}&row={row.key}&col={column}")
@@ -56,8 +56,8 @@ def test_the_excel_file_holds_the_same_numbers_as_the_page(march, inspector, cli
             break
         assert all(isinstance(v, int) for v in row[3:17])  # real numbers, not text
         rows[row[2] or "total"] = list(row[3:17])
-    expected = {r.code: [r.cells[k] for k in selectors.COLUMN_KEYS] for r in page.rows}
-    expected["total"] = [page.total.cells[k] for k in selectors.COLUMN_KEYS]
+    expected = {r.code: [r.cells[k] for k in ii06a.COLUMN_KEYS] for r in page.rows}
+    expected["total"] = [page.total.cells[k] for k in ii06a.COLUMN_KEYS]
     assert rows == expected == EXPECTED
 
 
@@ -73,7 +73,7 @@ def test_the_pdf_reads_back_with_the_official_title_and_totals(march, inspector,
 def test_grouping_by_field_and_by_procedure_gives_the_same_totals(march, inspector, client):
     for grouping in ("field", "procedure"):
         report = client.get(f"/can-bo/bao-cao/?{QUERY}&grouping={grouping}").context["report"]
-        assert [report.total.cells[k] for k in selectors.COLUMN_KEYS] == EXPECTED["total"]
+        assert [report.total.cells[k] for k in ii06a.COLUMN_KEYS] == EXPECTED["total"]
 
 
 def test_a_clerk_may_not_see_reports_and_a_leader_sees_only_their_agency(march, world, client):

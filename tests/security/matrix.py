@@ -59,10 +59,10 @@ from dossiers.models import (
     Dossier,
     DossierEvent,
     FormNumber,
-    Notification,
     SupplementRequest,
 )
-from dossiers.portal import TRACKED_KEY
+from notifications.models import Notification
+from portal.views import TRACKED_KEY
 from procedures.models import Agency, AgencyKind, CalendarException, CalendarExceptionKind, Field, Procedure
 from surveys import services as survey_services
 from surveys.models import EvaluationIndices, FollowUp, Question, QuestionnaireResponse, Rating, Via
@@ -204,7 +204,7 @@ def _model_kinds() -> dict:
 
 # `pk` of the site's own views (not the admin's, whose model says it): by URL name, or "namespace:*".
 PK_KINDS = {
-    "dossiers:*": "dossier",
+    "workspace:*": "dossier",
     "surveys_staff:kiosk": "dossier",
     "surveys_staff:indices": "dossier",
     "surveys_staff:follow_up": "follow_up",
@@ -239,7 +239,7 @@ def _attachment(ctx: Ctx) -> str:
 
 
 def _form_number(ctx: Ctx) -> str:
-    from dossiers.workspace import printable_forms
+    from workspace.views import printable_forms
 
     forms = printable_forms(ctx.follow)
     return forms[0][0] if forms else "01"
@@ -268,7 +268,7 @@ def _only(routes_: set[str], role):
 
 
 def _action_names() -> tuple[str, ...]:
-    from dossiers.workspace import ACTIONS
+    from dossiers.actions import STAFF_ACTIONS as ACTIONS
 
     return tuple(ACTIONS)
 
@@ -286,10 +286,10 @@ PARAMETERS: dict[str, tuple[set[str], Callable]] = {
     "agency_id": ({"int"}, lambda r, p: Names("desk")),
     "national_code": ({"str"}, lambda r, p: Names("procedure", lambda proc: proc.national_code)),
     "attachment_pk": ({"int"}, lambda r, p: Follows(_attachment, own_object=True)),
-    "number": ({"str"}, _only({"dossiers:form_pdf", "portal:form_pdf"}, Follows(_form_number))),
+    "number": ({"str"}, _only({"workspace:form_pdf", "portal:form_pdf"}, Follows(_form_number))),
     "token": ({"str"}, lambda r, p: Follows(_token)),
     "content_type_id": ({"path"}, _only({"admin:view_on_site"}, Follows(_content_type, needs=None))),
-    "name": ({"slug"}, _only({"dossiers:action"}, lambda r, p: Choice(_action_names()))),
+    "name": ({"slug"}, _only({"workspace:action"}, lambda r, p: Choice(_action_names()))),
     "fmt": ({"str"}, _only({"privacy:my_data_download"}, Choice(("json", "zip")))),
     "app_label": ({"regex"}, _only({"admin:app_list"}, _alternatives)),
     "url": ({"regex"}, _only({"admin:?"}, Choice(("khong-co-trang-nay/",)))),
@@ -348,7 +348,7 @@ STATES = ("submitted", "desk_supplement", "received", "processing", "supplement"
 FORWARDED = {"processing", "supplement", "resolved", "returned", "rated", "surveyed"}
 # The state of the dossier a page is tried with (the one its entitled user would open it for).
 ROUTE_STATES = {
-    "dossiers:action": "submitted", "dossiers:form_pdf": "received", "portal:form_pdf": "received",
+    "workspace:action": "submitted", "workspace:form_pdf": "received", "portal:form_pdf": "received",
     "portal:submitted": "submitted", "portal:answer": "supplement", "surveys_staff:kiosk": "returned",
     "surveys:kiosk": "returned", "surveys:link": "returned", "surveys:tracking": "returned",
     "surveys:thanks": "rated", "surveys:questionnaire": "rated", "surveys_staff:indices": "rated",

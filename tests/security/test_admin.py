@@ -11,7 +11,8 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from accounts.models import Role, StaffMembership, User
-from dossiers import demo, services
+from demo import data as demo
+from dossiers import services
 from dossiers.models import (
     Apology,
     ApologyProposal,

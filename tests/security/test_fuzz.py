@@ -38,8 +38,9 @@ from pypdf import PdfWriter
 
 from accounts.models import Role
 from dossiers import services
-from dossiers.models import Dossier, Notification
-from dossiers.portal import TRACKED_KEY
+from dossiers.models import Dossier
+from notifications.models import Notification
+from portal.views import TRACKED_KEY
 from surveys import services as survey_services
 from surveys.models import FollowUp, Level, Via
 from surveys.tokens import make_token
@@ -465,7 +466,7 @@ def quiet_request_log():
 @pytest.fixture
 def no_pdf_engine(monkeypatch):
     """The printable templates are rendered, but not laid out by WeasyPrint (seconds per page)."""
-    from dossiers import documents
+    from printing import documents
     from reports import exports
 
     def fake(html: str) -> bytes:
@@ -593,13 +594,13 @@ def test_the_refusal_speaks_the_visitors_language(client, db):
 @pytest.mark.parametrize("query", [{"procedure": "²"}, {"procedure": "99999999999999999999"}])
 def test_desk_intake_with_unicode_digits_in_the_procedure(client, province, query):
     client.force_login(province.user("clerk@desk"))
-    assert client.get(reverse("dossiers:intake", args=[province.desk.pk]), query).status_code == 200
+    assert client.get(reverse("workspace:intake", args=[province.desk.pk]), query).status_code == 200
 
 
 def test_an_action_with_unicode_digits_in_the_version(client, province):
     dossier = province.submitted()
     client.force_login(province.user("clerk@desk"))
-    response = client.post(reverse("dossiers:action", args=[dossier.pk, "receive"]), {"version": "²", "receive-note": ""})
+    response = client.post(reverse("workspace:action", args=[dossier.pk, "receive"]), {"version": "²", "receive-note": ""})
     assert response.status_code == 302
 
 
@@ -613,7 +614,7 @@ def test_a_report_list_with_unicode_digits_in_the_row(client, province):
     ("reports:ii06a", "inspector@province", {}),
     ("reports:dashboard", "inspector@province", {}),
     ("surveys_staff:results", "inspector@province", {}),
-    ("dossiers:book", "clerk@desk", {"agency": "desk"}),
+    ("workspace:book", "clerk@desk", {"agency": "desk"}),
 ])
 @pytest.mark.parametrize("end", ["31/12/9999", "9999-12-31"])
 def test_a_period_ending_in_year_9999_is_refused_with_a_message(client, province, name, user, extra, end):

@@ -219,7 +219,7 @@ def test_a_staff_member_enrols_and_sign_in_then_asks_for_the_code(client):
 
     client.post(reverse("accounts:logout"))
     assert sign_in(client, "can.bo", PASSWORD).status_code == 302
-    workspace = reverse("dossiers:home")
+    workspace = reverse("workspace:home")
     response = client.get(workspace)
     assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:otp_verify"))
     assert client.get(reverse("home")).status_code == 302  # nothing else either until the code
@@ -245,9 +245,9 @@ def test_where_required_an_administrator_must_enrol_before_the_admin_and_the_wor
     admin = staff(role=Role.ADMIN, is_staff=True)
     clerk = staff(username="mot.cua")
     client.force_login(clerk)
-    assert client.get(reverse("dossiers:home")).status_code == 200  # not an administrator: optional
+    assert client.get(reverse("workspace:home")).status_code == 200  # not an administrator: optional
     client.force_login(admin)
-    for url in (reverse("admin:index"), reverse("dossiers:home")):
+    for url in (reverse("admin:index"), reverse("workspace:home")):
         response = client.get(url)
         assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:otp_setup"))
     assert client.get(reverse("home")).status_code == 200  # the public site stays open
@@ -255,7 +255,7 @@ def test_where_required_an_administrator_must_enrol_before_the_admin_and_the_wor
     device = TOTPDevice.objects.get(user=admin)
     client.post(reverse("accounts:otp_setup"), {"code": code(device), "next": reverse("admin:index")})
     assert client.get(reverse("admin:index")).status_code == 200
-    assert client.get(reverse("dossiers:home")).status_code == 200
+    assert client.get(reverse("workspace:home")).status_code == 200
 
 
 def test_the_production_settings_require_the_second_factor_of_administrators_and_the_others_do_not():
@@ -314,7 +314,7 @@ def test_behind_trusted_proxies_the_client_is_the_first_untrusted_address_from_t
 
 
 def test_the_public_tracking_rate_limit_keys_on_the_client_behind_the_proxy(settings):
-    from dossiers.portal import _client_ip
+    from portal.views import _client_ip
 
     settings.TRUSTED_PROXIES = ["172.30.253.10"]
     assert _client_ip(request("172.30.253.10", "198.51.100.7")) == "198.51.100.7"

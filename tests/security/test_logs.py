@@ -21,7 +21,8 @@ from django.db import connection
 from django.urls import reverse
 
 from dossiers import services
-from dossiers.models import Dossier, Notification
+from dossiers.models import Dossier
+from notifications.models import Notification
 from onecua.settings import base
 from tests.dossiers.conftest import PDF_BYTES, World, at, upload, vn
 

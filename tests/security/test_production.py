@@ -34,7 +34,7 @@ def check_deploy(tmp_path, *options, unset=(), **env):
 
 
 @pytest.mark.parametrize("backend", ["django.core.mail.backends.console.EmailBackend",
-                                     "dossiers.notifications.ConsoleEmailBackend",
+                                     "core.backends.ConsoleEmailBackend",
                                      "django.core.mail.backends.filebased.EmailBackend"])
 def test_the_console_email_backend_is_refused(tmp_path, backend):
     proc = check_deploy(tmp_path, EMAIL_BACKEND=backend)

@@ -20,10 +20,11 @@ from django.urls import reverse
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
 
-from dossiers import services, tasks
-from dossiers.errors import InvalidInput
+from core.errors import InvalidInput
+from dossiers import services
 from dossiers.models import Attachment, Dossier
 from dossiers.uploads import PARKED_DIR, check_upload
+from portal import tasks
 from tests.dossiers.conftest import (
     JPEG_BYTES,
     PDF_BYTES,
@@ -290,13 +291,13 @@ def test_a_download_is_named_after_the_checklist_line_never_after_the_upload(cli
     loose = services.attachment_add(dossier=dossier, actor=clerk, uploaded=upload("<x>.html", PNG_BYTES))
     client.force_login(clerk)
 
-    response = client.get(reverse("dossiers:attachment", args=[dossier.pk, named.pk]))
+    response = client.get(reverse("workspace:attachment", args=[dossier.pk, named.pk]))
     assert response["Content-Disposition"] == 'attachment; filename="giay-de-nghi-dang-ky-ban-chinh.pdf"'
     assert response["Content-Type"] == "application/pdf"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert b"".join(response.streaming_content) == PDF_BYTES
 
-    response = client.get(reverse("dossiers:attachment", args=[dossier.pk, loose.pk]))
+    response = client.get(reverse("workspace:attachment", args=[dossier.pk, loose.pk]))
     assert response["Content-Disposition"] == 'attachment; filename="tep-dinh-kem.png"'
     assert response["Content-Type"] == "image/png"
     assert response["X-Content-Type-Options"] == "nosniff"
@@ -332,7 +333,7 @@ def test_the_clean_up_task_removes_parked_uploads_older_than_the_limit(settings)
     assert set(parked_files()) == {"recent.pdf", "new.jpg"}
     assert kept_elsewhere.exists()
     assert tasks.remove_parked_uploads.apply().get() == 0  # idempotent
-    entry = next(e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "dossiers.remove_parked_uploads")
+    entry = next(e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "portal.remove_parked_uploads")
     assert entry["schedule"].hour == set(range(24))  # every hour
 
 

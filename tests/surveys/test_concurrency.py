@@ -4,8 +4,8 @@ one set of mails; the other gets the "already rated" message. PostgreSQL only (r
 import pytest
 from django.db import connection
 
-from dossiers.errors import TransitionRefused
-from dossiers.models import Notification
+from core.errors import TransitionRefused
+from notifications.models import Notification
 from surveys import services
 from surveys.models import FollowUp, Level, Rating, Via
 from tests.dossiers.test_concurrency import race

@@ -4,7 +4,7 @@ shows in their navigation, and is closed by a leader's response."""
 import pytest
 from django.urls import reverse
 
-from dossiers.models import Notification
+from notifications.models import Notification
 from surveys import services
 from surveys.models import FollowUp, FollowUpStatus, Level, Via
 from tests.factories import MembershipFactory, UserFactory
@@ -65,7 +65,7 @@ def test_the_leader_sees_the_open_count_and_a_response_closes_the_follow_up(worl
                                     convenience=Level.SATISFIED, via=Via.TRACKING)
     follow_up = rating.follow_up
     client.force_login(desk_leader)
-    home = client.get(reverse("dossiers:home")).content.decode()
+    home = client.get(reverse("workspace:home")).content.decode()
     assert 'id="nav-follow-ups"' in home and '<span class="count">1</span>' in home
     listing = client.get(reverse("surveys_staff:follow_ups")).content.decode()
     assert rating.dossier.code in listing
@@ -78,7 +78,7 @@ def test_the_leader_sees_the_open_count_and_a_response_closes_the_follow_up(worl
     assert follow_up.status == FollowUpStatus.CLOSED
     assert (follow_up.responded_by, follow_up.response) == (desk_leader, "Đã nhắc nhở cán bộ, bổ sung ghế chờ.")
     assert follow_up.responded_at is not None
-    home = client.get(reverse("dossiers:home")).content.decode()
+    home = client.get(reverse("workspace:home")).content.decode()
     assert '<span class="count">0</span>' in home
     again = client.post(url, {"response": "Lần hai"})
     assert again.status_code == 409 and "Đánh giá này đã được phản hồi lúc" in again.content.decode()

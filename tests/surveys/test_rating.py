@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import int_to_base36
 
-from dossiers.errors import TransitionRefused
-from dossiers.models import Notification
-from dossiers.notifications import LocmemSMSBackend
+from core.backends import LocmemSMSBackend
+from core.errors import TransitionRefused
+from notifications.models import Notification
 from surveys import services, tokens
 from surveys.models import Rating, Via
 from surveys.tokens import make_token
@@ -35,7 +35,7 @@ def rating_link_path(text: str) -> str:
 def test_the_desk_opens_the_kiosk_and_the_applicant_rates_without_logging_in(world, client):
     dossier = world.returned()
     client.force_login(world.user("clerk@desk"))
-    detail = client.get(reverse("dossiers:detail", args=[dossier.pk])).content.decode()
+    detail = client.get(reverse("workspace:detail", args=[dossier.pk])).content.decode()
     kiosk_url = reverse("surveys_staff:kiosk", args=[dossier.pk])
     assert f'href="{kiosk_url}"' in detail
     opened = client.get(kiosk_url)
@@ -55,7 +55,7 @@ def test_the_desk_opens_the_kiosk_and_the_applicant_rates_without_logging_in(wor
     assert Rating.objects.filter(dossier=dossier).count() == 1 and Rating.objects.get().overall == 2
     # And the desk's button is gone once rated.
     client.force_login(world.user("clerk@desk"))
-    assert f'href="{kiosk_url}"' not in client.get(reverse("dossiers:detail", args=[dossier.pk])).content.decode()
+    assert f'href="{kiosk_url}"' not in client.get(reverse("workspace:detail", args=[dossier.pk])).content.decode()
 
 
 def test_the_result_notification_carries_a_rating_link_that_works_once(world, committed, client, mailoutbox,

@@ -1,0 +1,196 @@
+"""The machinery every action on a dossier runs through: counters and codes, the locked row, the event row,
+the registry's transition, and the signals to the apps above."""
+
+from collections.abc import Callable
+from contextlib import contextmanager
+from datetime import datetime
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition, can_proceed
+
+from core.errors import ConcurrentChange, TransitionRefused
+from dossiers import permissions
+from dossiers.actions import ACTIONS
+from dossiers.models import CounterKind, Dossier, DossierCounter, DossierEvent, State, figures_of
+from dossiers.signals import announce_figures, dossier_acted, dossier_changed
+from procedures import worktime
+from procedures.calendars import build_calendar
+from procedures.models import Agency
+
+APPLICANT = object()  # marker: the applicant acts (the caller has verified code + phone or the account)
+
+
+# ---------------------------------------------------------------- counters and codes
+def _next_value(*, kind: str, agency: Agency, day) -> int:
+    """Increment the (kind, agency, day) counter; the UPDATE locks its row until commit, so values are distinct."""
+    value = _increment(kind=kind, agency=agency, day=day)
+    if value is None:
+        try:
+            with transaction.atomic():
+                DossierCounter.objects.create(kind=kind, agency=agency, day=day, last_value=1)
+                return 1
+        except IntegrityError:
+            value = _increment(kind=kind, agency=agency, day=day)
+    return value
+
+
+def _increment(*, kind: str, agency: Agency, day) -> int | None:
+    """UPDATE … RETURNING: the increment and its value in one statement; None when the row does not exist yet."""
+    meta = DossierCounter._meta
+    column = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {column(meta.db_table)} SET {column('last_value')} = {column('last_value')} + 1 "
+            f"WHERE {column('kind')} = %s AND {column(meta.get_field('agency').column)} = %s "
+            f"AND {column('day')} = %s RETURNING {column('last_value')}",
+            [kind, agency.pk, meta.get_field("day").get_db_prep_value(day, connection)])
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
+def next_dossier_code(*, agency: Agency, at: datetime) -> str:
+    day = worktime.to_local(at).date()
+    value = _next_value(kind=CounterKind.CODE, agency=agency, day=day)
+    return f"{agency.identifier}-{day:%y%m%d}-{value:04d}"
+
+
+def next_book_entry(*, agency: Agency, at: datetime) -> int:
+    day = worktime.to_local(at).date().replace(month=1, day=1)
+    return _next_value(kind=CounterKind.BOOK, agency=agency, day=day)
+
+
+# ---------------------------------------------------------------- the action runner
+def _actor_label(actor) -> str:
+    if actor is APPLICANT or actor is None:
+        return _("Người nộp hồ sơ")
+    return str(actor)
+
+
+def record_event(dossier: Dossier, *, action: str, actor, from_state: str, note: str = "", from_agency=None,
+            to_agency=None, at=None, step_timeliness: str = "") -> DossierEvent:
+    return DossierEvent.objects.create(
+        dossier=dossier,
+        action=action,
+        actor=None if actor is APPLICANT else actor,
+        actor_label=_actor_label(actor),
+        from_state=from_state,
+        to_state=dossier.state,
+        note=note,
+        from_agency=from_agency,
+        to_agency=to_agency,
+        at=at or timezone.now(),
+        step_timeliness=step_timeliness,
+    )
+
+
+def refused(dossier: Dossier, action: str) -> TransitionRefused:
+    rule = permissions.RULES.get(action)
+    return TransitionRefused(
+        _("Không thể %(action)s: hồ sơ %(code)s đang ở trạng thái “%(state)s”.")
+        % {"action": rule.label if rule else action, "code": dossier.code, "state": State(dossier.state).label}
+    )
+
+
+def _conflict(code: str) -> ConcurrentChange:
+    return ConcurrentChange(
+        _("Hồ sơ %(code)s vừa được người khác cập nhật. Hãy tải lại trang để xem trạng thái mới.") % {"code": code})
+
+
+@contextmanager
+def locked_dossier(dossier: Dossier, *, actor, action: str, expected_version: int | None = None):
+    """Inside one transaction: the dossier's row locked (with its procedure and desk), checked against what the
+    actor saw (`expected_version`, default the caller's copy: any later change, even one keeping the state, is
+    a conflict) and against the action's rule for this actor. Yields the locked copy."""
+    with transaction.atomic():
+        try:
+            locked = (Dossier.objects.select_for_update(of=("self",))
+                      .select_related("procedure", "receiving_agency").get(pk=dossier.pk))
+        except Dossier.DoesNotExist:
+            raise TransitionRefused(_("Hồ sơ không còn tồn tại.")) from None
+        expected = dossier.version if expected_version is None else expected_version
+        if locked.version != expected or locked.state != dossier.state:
+            raise _conflict(locked.code)
+        if actor is not APPLICANT and ACTIONS[action].rule is not None:  # rule None: the applicant's own action
+            permissions.check(user=actor, action=action, dossier=locked)
+        yield locked
+
+
+def announce(dossier: Dossier, *, action: str, event: DossierEvent, from_state: str) -> None:
+    """The apps above hear of the action: inside the transaction (the outbox) and after commit."""
+    dossier_acted.send(sender=Dossier, dossier=dossier, action=action, event=event)
+    dossier_id, to_state = dossier.pk, dossier.state
+    transaction.on_commit(lambda: dossier_changed.send(
+        sender=Dossier, dossier_id=dossier_id, action=action, from_state=from_state, to_state=to_state))
+
+
+def run_action(*, dossier: Dossier, actor, action: str, change: Callable[[Dossier, datetime], dict | None],
+         expected_version: int | None = None, number: Callable[[Dossier, datetime], None] | None = None,
+         attach: Callable[[Dossier, DossierEvent], None] | None = None) -> Dossier:
+    """Lock, check, transition (the registry's for `action`), change, record, save; notify after commit.
+    Nothing changes if anything fails.
+
+    `number` draws values from a counter row every action at the desk updates (the tracking book). The rows
+    only this action writes come first (event, outbox); the shared rows (that counter, then the statistics
+    summary written by `announce_figures`) come last, so their locks are held only for a statement or two and
+    the commit, which is what lets many clerks of one desk act at once. `attach` stores the files the action
+    brings, linked to its event."""
+    now = timezone.now()
+    entry = ACTIONS[action]
+    with locked_dossier(dossier, actor=actor, action=action, expected_version=expected_version) as locked:
+        method = getattr(locked, entry.transition_for(locked))
+        if not can_proceed(method):
+            raise refused(locked, action)
+        from_state = locked.state
+        before = figures_of(locked)
+        columns = [f.attname for f in Dossier._meta.concrete_fields if not f.primary_key]
+        read = [getattr(locked, name) for name in columns]
+        event_kwargs = change(locked, now) or {}
+        method()
+        event = record_event(locked, action=action, actor=actor, from_state=from_state, at=now, **event_kwargs)
+        if attach is not None:
+            attach(locked, event)
+        announce(locked, action=action, event=event, from_state=from_state)
+        if number is not None:
+            number(locked, now)
+        version = locked.version
+        locked.version = F("version") + 1
+        try:
+            # Only the columns this action changed (the row is locked: nobody else changed the others).
+            locked.save(update_fields=[name for name, value in zip(columns, read, strict=True)
+                                       if name == "version" or getattr(locked, name) != value])
+        except ConcurrentTransition:
+            raise _conflict(locked.code) from None
+        # The row is locked and was just written from this copy: only the version needs its new value (no
+        # reload, which would also drop the procedure and agency loaded with the lock).
+        locked.version = version + 1
+        announce_figures([(before, figures_of(locked))])
+    return locked
+
+
+def record_only(*, dossier: Dossier, actor, action: str, expected_version: int | None,
+                 apply: Callable[[Dossier, datetime], str]) -> Dossier:
+    """An action that changes no state (a proposal for the leader, the apology): the row locked and checked as
+    for a transition, `apply` (its own checks and rows, returning the event's note), its event written, the
+    version moved on so a page shown before it is out of date, the apps above told."""
+    now = timezone.now()
+    with locked_dossier(dossier, actor=actor, action=action, expected_version=expected_version) as d:
+        note = apply(d, now)
+        Dossier.objects.filter(pk=d.pk).update(version=F("version") + 1)
+        d.refresh_from_db()
+        event = record_event(d, action=action, actor=actor, from_state=d.state, at=now, note=note)
+        announce(d, action=action, event=event, from_state=d.state)
+    return d
+
+
+def calendar_of(dossier: Dossier):
+    return build_calendar(agency=dossier.receiving_agency)
+
+
+# ---------------------------------------------------------------- use cases run in one durable transaction
+@transaction.atomic(durable=True)
+def in_one_transaction(work: Callable[[], Dossier]) -> Dossier:
+    """The boundary of a use case: its whole work commits or nothing does; never nested in another."""
+    return work()

@@ -1,0 +1,82 @@
+"""Celery tasks delivering the outbox: thin wrappers over delivery.delivery, each idempotent (safe to
+run twice), so each is `acks_late` and re-queued if its worker dies (`reject_on_worker_lost`)."""
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.db.models import Q
+from django.utils import timezone
+
+from core.tasks import IDEMPOTENT
+from notifications import delivery, options
+from notifications.models import Notification, NotificationStatus
+
+log = logging.getLogger(__name__)
+
+
+# The lease (settings.ONECUA["NOTIFICATION_LEASE_SECONDS"], 10 min) must stay longer than time_limit.
+@shared_task(bind=True, name="notifications.send_notification", time_limit=90, soft_time_limit=60, max_retries=None,
+             **IDEMPOTENT)
+def send_notification(self, notification_id: int) -> str:
+    """Deliver one outbox row. The row's claim makes repeats harmless (see notifications/delivery.py)."""
+    result = delivery.deliver(notification_id)
+    if result.outcome == "retry" and not self.request.is_eager:
+        # If this retry cannot be published (broker down), the row is pending and the re-queue finds it.
+        raise self.retry(countdown=result.retry_in.total_seconds() + 1)
+    return result.outcome
+
+
+# Rows are claimed a few at a time (NOTIFICATION_CLAIM_SIZE), each sent and marked on its own; the hard time
+# limit stays under the lease, so a row claimed by a live task is never claimed by another.
+@shared_task(name="notifications.send_notifications", time_limit=5 * 60, soft_time_limit=4 * 60, **IDEMPOTENT)
+def send_notifications(notification_ids: list[int]) -> dict:
+    """Deliver a batch of rows; a row that needs another attempt waits for the re-queue task (its
+    `next_attempt_at` carries the back-off)."""
+    return delivery.deliver_batch(notification_ids)
+
+
+@shared_task(name="notifications.requeue_notifications", time_limit=5 * 60, soft_time_limit=4 * 60, **IDEMPOTENT)
+def requeue_notifications(older_than_seconds: int | None = None) -> int:
+    older = None if older_than_seconds is None else timedelta(seconds=older_than_seconds)
+    return requeue(older_than=older)
+
+
+def dispatch(ids) -> int:
+    """Enqueue send tasks (one row, or batches). A broker failure is logged and the rows stay pending for `requeue`."""
+
+    ids = list(ids)
+    if not ids:
+        return 0
+    sent = 0
+    try:
+        if len(ids) == 1:
+            send_notification.delay(ids[0])
+            sent = 1
+        else:
+            # Thousands of rows (a recomputation, a sweep, a re-queue) travel as a few batch tasks: 200 rows take
+            # a worker about a second (minutes with a slow mail server, still inside the task's time limit; rows
+            # are claimed a few at a time, NOTIFICATION_CLAIM_SIZE), and publishing 75,000 rows is 375 messages.
+            size = int(options.option("NOTIFICATION_BATCH_SIZE", 200))
+            with send_notifications.app.producer_or_acquire() as producer:
+                for start in range(0, len(ids), size):
+                    batch = ids[start:start + size]
+                    send_notifications.apply_async((batch,), producer=producer)
+                    sent += len(batch)
+    except Exception as exc:  # noqa: BLE001 - the rows are safe in the outbox; requeue will enqueue them
+        log.warning("Could not enqueue %s notification(s) from id %s (%s: %s); they stay pending for the "
+                    "re-queue task", len(ids) - sent, ids[sent], type(exc).__name__, exc)
+    return sent
+
+
+def requeue(*, older_than: timedelta | None = None, limit: int = 5000) -> int:
+    """Enqueue rows never sent: pending and due (older than a grace period, so rows whose after-commit
+    enqueue is still in flight are left to it), and `sending` rows whose lease expired without a `sent` mark."""
+    now = timezone.now()
+    if older_than is None:
+        older_than = timedelta(seconds=int(options.option("NOTIFICATION_REQUEUE_GRACE_SECONDS", 60)))
+    waiting = (Q(status=NotificationStatus.PENDING, next_attempt_at__lte=now, created_at__lte=now - older_than)
+               | Q(status=NotificationStatus.SENDING, claimed_at__lt=now - timedelta(seconds=options.lease_seconds())))
+    ids = list(Notification.objects.filter(waiting).order_by("next_attempt_at", "pk")
+               .values_list("pk", flat=True)[:limit])
+    return dispatch(ids)
