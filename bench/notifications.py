@@ -5,7 +5,7 @@ Run from the project root against PostgreSQL and Redis:
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/onecua_dev .venv/bin/python bench/notifications.py [--count N]
 A throw-away test database (test_<name>) is created and dropped, and Redis db 14 (BENCH_REDIS_URL) is used and
 emptied. The worker is a subprocess (`celery -A onecua worker`, prefork pool unless --pool) whose e-mail and SMS
-backends (tests/dossiers/worker_process.py) write each delivery to a sink file, so duplicates are counted from
+backends (tests/notifications/worker_process.py) write each delivery to a sink file, so duplicates are counted from
 what really left, not from the database; it keeps its database connection between tasks (DB_CONN_MAX_AGE, 600 s unless set), as a
 deployed worker should. The state changes come from --processes separate processes (as a web server's worker
 processes; --threads each), started and set up before the clock starts.
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     sink = Path(tempfile.mkstemp(prefix="onecua-bench-sink-")[1])
     worker = None
     try:
-        from tests.dossiers.worker_process import worker_env
+        from tests.notifications.worker_process import worker_env
 
         # A worker keeps its database connection between tasks, as deployed (README: background work).
         env = worker_env(connection, sink=sink, broker_url=BENCH_REDIS_URL,
@@ -164,8 +164,8 @@ def run(args, sink: Path, env: dict) -> int:
     from accounts.models import Role
     from dossiers.models import Dossier
     from notifications.models import Notification, NotificationStatus
-    from tests.dossiers.worker_process import sent_keys
     from tests.factories import AgencyFactory, MembershipFactory, ProcedureFactory, UserFactory
+    from tests.notifications.worker_process import sent_keys
 
     procedure = ProcedureFactory(name="Thủ tục thử", deadline_amount=3, deadline_unit="working_days")
     desks, clerks = [], {}

@@ -14,14 +14,39 @@ timeline, the outbox's choice of message. Adding an action: one entry below plus
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
 from accounts.models import Role
-from dossiers.models import OPEN_STATES, ActionName, Apology, Dossier
+from dossiers.states import OPEN_STATES
 
 RECEIVING, HANDLING = "receiving", "handling"
 R = Role
+
+
+class ActionName(models.TextChoices):
+    """Every action on a dossier: the event rows' `action`, and the key of its entry below."""
+
+    SUBMIT = "submit", _("Nộp hồ sơ")
+    RECEIVE = "receive", _("Tiếp nhận hồ sơ")
+    REFUSE = "refuse", _("Từ chối tiếp nhận")
+    REQUEST_SUPPLEMENT = "request_supplement", _("Yêu cầu bổ sung, hoàn thiện hồ sơ")
+    ANSWER_SUPPLEMENT = "answer_supplement", _("Bổ sung hồ sơ")
+    FORWARD = "forward", _("Chuyển xử lý")
+    ASSIGN = "assign", _("Phân công xử lý")
+    PROPOSE = "propose", _("Đề xuất kết quả")
+    AWAIT_PAYMENT = "await_payment", _("Chờ thực hiện nghĩa vụ tài chính")
+    CONFIRM_PAYMENT = "confirm_payment", _("Đã thực hiện nghĩa vụ tài chính")
+    APPROVE = "approve", _("Phê duyệt kết quả")
+    DECLINE = "decline", _("Không phê duyệt, trả lời bằng văn bản")
+    STOP = "stop", _("Dừng giải quyết")
+    PROPOSE_STOP = "propose_stop", _("Đề xuất dừng giải quyết")
+    WITHDRAW = "withdraw", _("Rút hồ sơ")
+    RETURN_RESULT = "return_result", _("Trả kết quả")
+    APOLOGISE = "apologise", _("Xin lỗi và hẹn lại ngày trả")
+    PROPOSE_APOLOGY = "propose_apology", _("Đề xuất xin lỗi và hẹn lại")
+    CLAIM = "claim", _("Liên kết hồ sơ với tài khoản")
 
 
 @dataclass(frozen=True)
@@ -49,7 +74,7 @@ class Action:
     citizen_text: str = ""  # the tracking page's line; {note} and {to_agency} are filled in
     message: str | None = None  # the applicant's message kind (notifications.messages); None: none
     records_only: bool = False  # records a proposal or an apology: no transition runs
-    possible: Callable[[Dossier], bool] | None = None  # when it may be offered, if not "a transition can run"
+    possible: Callable[[object], bool] | None = None  # when it may be offered, if not "a transition can run"
     rule_before_reception: Rule | None = None  # the rule while the dossier is not received yet
 
     @property
@@ -60,26 +85,26 @@ class Action:
     def service(self) -> str:
         return f"dossier_{self.name.value}"
 
-    def transition_for(self, dossier: Dossier) -> str:
+    def transition_for(self, dossier) -> str:
         """The fsm method this action runs on `dossier` (the first whose source and conditions hold)."""
         for name in self.transitions:
             if can_proceed(getattr(dossier, name)):
                 return name
         return self.transitions[0]
 
-    def is_possible(self, dossier: Dossier) -> bool:
+    def is_possible(self, dossier) -> bool:
         if self.possible is not None:
             return self.possible(dossier)
         return any(can_proceed(getattr(dossier, name)) for name in self.transitions)
 
-    def rule_for(self, dossier: Dossier | None) -> Rule:
+    def rule_for(self, dossier=None) -> Rule:
         if self.rule_before_reception is not None and dossier is not None and dossier.received_at is None:
             return self.rule_before_reception
         return self.rule
 
 
-def _may_apologise(dossier: Dossier) -> bool:
-    return dossier.state in OPEN_STATES and not Apology.objects.filter(dossier=dossier).exists()
+def _may_apologise(dossier) -> bool:
+    return dossier.state in OPEN_STATES and not hasattr(dossier, "apology")  # one apology per dossier
 
 
 A = ActionName

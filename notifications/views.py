@@ -16,7 +16,7 @@ from notifications.services import notification_retry
 
 # Every `kind` written to the outbox (the applicants' messages: the registry's kinds and
 # templates/notifications/messages/; notifications/sweep.py: digests; surveys/services.py: follow-ups), and the account notices of accounts/notices.py (sent directly today, named
-# here so that a move to the outbox shows them in words too). tests/dossiers/test_workspace.py checks the list
+# here so that a move to the outbox shows them in words too). tests/workspace/test_workspace.py checks the list
 # against the code.
 KIND_LABELS = {
     "received": gettext_lazy("Đã tiếp nhận hồ sơ, hẹn trả kết quả"),

@@ -15,3 +15,12 @@ def locmem_sms(settings):
     LocmemSMSBackend.outbox = []
     yield LocmemSMSBackend.outbox
     LocmemSMSBackend.outbox = []
+
+
+@pytest.fixture
+def world(db):
+    """A small province with staff by role (tests/builders.py: World); dossiers are brought to any state
+    through the services."""
+    from tests.builders import World
+
+    return World()

@@ -4,19 +4,11 @@ numbering: counters and form numbers). Import from here: `from dossiers.models i
 from dossiers.models.dossier import (  # noqa: F401
     FIGURE_FIELDS,
     MAX_SUPPLEMENTS_ON_TIME,
-    NATIONAL_STATUS_CODES,
-    OPEN_STATES,
-    PAUSED_STATES,
     PENDING_SPAN_SQL,
-    RUNNING_STATES,
-    TERMINAL_STATES,
-    WITHDRAWABLE_STATES,
-    ActionName,
     Channel,
     Dossier,
     Outcome,
     ResultDelivery,
-    State,
     Timeliness,
     figures_of,
 )
@@ -38,4 +30,13 @@ from dossiers.models.records import (  # noqa: F401
     PauseKind,
     SupplementRequest,
     attachment_path,
+)
+from dossiers.states import (  # noqa: F401
+    NATIONAL_STATUS_CODES,
+    OPEN_STATES,
+    PAUSED_STATES,
+    RUNNING_STATES,
+    TERMINAL_STATES,
+    WITHDRAWABLE_STATES,
+    State,
 )

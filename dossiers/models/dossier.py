@@ -11,6 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from dossiers.states import (
+    NATIONAL_STATUS_CODES,
+    TERMINAL_STATES,
+    WITHDRAWABLE_STATES,
+    State,
+)
 from procedures.models import Agency, DeadlineUnit, Procedure
 
 
@@ -20,46 +26,6 @@ class Channel(models.IntegerChoices):
     IN_PERSON = 1, _("Trực tiếp")
     ONLINE = 2, _("Trực tuyến")
     POST = 3, _("Bưu chính công ích")
-
-
-class State(models.TextChoices):
-    SUBMITTED = "submitted", _("Mới nộp, chờ tiếp nhận")
-    RECEIVED = "received", _("Đã tiếp nhận")
-    REFUSED = "refused", _("Từ chối tiếp nhận")
-    PROCESSING = "processing", _("Đang xử lý")
-    SUPPLEMENT_REQUESTED = "supplement_requested", _("Yêu cầu bổ sung, hoàn thiện")
-    AWAITING_PAYMENT = "awaiting_payment", _("Chờ thực hiện nghĩa vụ tài chính")
-    WITHDRAWN = "withdrawn", _("Công dân rút hồ sơ")
-    STOPPED = "stopped", _("Dừng giải quyết")
-    RESOLVED = "resolved", _("Đã có kết quả, chờ trả")
-    RETURNED = "returned", _("Đã trả kết quả")
-
-
-NATIONAL_STATUS_CODES = {
-    State.SUBMITTED: 1,
-    State.RECEIVED: 2,
-    State.REFUSED: 3,
-    State.PROCESSING: 4,
-    State.SUPPLEMENT_REQUESTED: 5,
-    State.AWAITING_PAYMENT: 6,
-    State.WITHDRAWN: 7,
-    State.STOPPED: 8,
-    State.RESOLVED: 9,
-    State.RETURNED: 10,
-}
-TERMINAL_STATES = {State.REFUSED, State.WITHDRAWN, State.STOPPED, State.RETURNED}
-# States in which the legal clock is (or was) running and no decision exists yet.
-OPEN_STATES = {State.RECEIVED, State.PROCESSING, State.SUPPLEMENT_REQUESTED, State.AWAITING_PAYMENT}
-PAUSED_STATES = {State.SUPPLEMENT_REQUESTED, State.AWAITING_PAYMENT}
-# Open with the clock running: the only dossiers that can be overdue (or at risk) right now.
-RUNNING_STATES = OPEN_STATES - PAUSED_STATES
-WITHDRAWABLE_STATES = [
-    State.SUBMITTED,
-    State.RECEIVED,
-    State.PROCESSING,
-    State.SUPPLEMENT_REQUESTED,
-    State.AWAITING_PAYMENT,
-]
 
 
 class Outcome(models.TextChoices):
@@ -323,28 +289,5 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
     def return_result(self):
         pass
 
-
-class ActionName(models.TextChoices):
-    """Every action on a dossier (the event rows' `action`); what each one does: dossiers/actions.py."""
-
-    SUBMIT = "submit", _("Nộp hồ sơ")
-    RECEIVE = "receive", _("Tiếp nhận hồ sơ")
-    REFUSE = "refuse", _("Từ chối tiếp nhận")
-    REQUEST_SUPPLEMENT = "request_supplement", _("Yêu cầu bổ sung, hoàn thiện hồ sơ")
-    ANSWER_SUPPLEMENT = "answer_supplement", _("Bổ sung hồ sơ")
-    FORWARD = "forward", _("Chuyển xử lý")
-    ASSIGN = "assign", _("Phân công xử lý")
-    PROPOSE = "propose", _("Đề xuất kết quả")
-    AWAIT_PAYMENT = "await_payment", _("Chờ thực hiện nghĩa vụ tài chính")
-    CONFIRM_PAYMENT = "confirm_payment", _("Đã thực hiện nghĩa vụ tài chính")
-    APPROVE = "approve", _("Phê duyệt kết quả")
-    DECLINE = "decline", _("Không phê duyệt, trả lời bằng văn bản")
-    STOP = "stop", _("Dừng giải quyết")
-    PROPOSE_STOP = "propose_stop", _("Đề xuất dừng giải quyết")
-    WITHDRAW = "withdraw", _("Rút hồ sơ")
-    RETURN_RESULT = "return_result", _("Trả kết quả")
-    APOLOGISE = "apologise", _("Xin lỗi và hẹn lại ngày trả")
-    PROPOSE_APOLOGY = "propose_apology", _("Đề xuất xin lỗi và hẹn lại")
-    CLAIM = "claim", _("Liên kết hồ sơ với tài khoản")
 
 

@@ -10,7 +10,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dossiers.models.dossier import ActionName, Dossier, State, Timeliness
+from dossiers.actions import ACTIONS
+from dossiers.models.dossier import Dossier, Timeliness
+from dossiers.states import State
 from procedures.models import Agency, RequiredDocument
 
 
@@ -18,7 +20,7 @@ class DossierEvent(models.Model):
     """One row per action on a dossier, written in the same transaction; hand-overs print on form 06."""
 
     dossier = models.ForeignKey(Dossier, verbose_name=_("hồ sơ"), on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(_("thao tác"), max_length=40, choices=ActionName.choices)
+    action = models.CharField(_("thao tác"), max_length=40)  # a name of dossiers.actions.ActionName
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("người thực hiện"), null=True, blank=True, on_delete=models.PROTECT
     )
@@ -48,7 +50,8 @@ class DossierEvent(models.Model):
 
     @property
     def action_label(self) -> str:
-        return self.get_action_display()
+        entry = ACTIONS.get(self.action)
+        return entry.label if entry is not None else self.action
 
 
 class PauseKind(models.TextChoices):

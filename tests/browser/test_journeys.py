@@ -7,7 +7,7 @@ import pytest
 from dossiers import services
 from dossiers.models import Dossier, State
 from tests.browser.conftest import ARTIFACTS
-from tests.dossiers.conftest import PDF_BYTES
+from tests.builders import PDF_BYTES
 from tests.factories import (
     AgencyFactory,
     MembershipFactory,

@@ -20,7 +20,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from dossiers import services
 from dossiers.models import Dossier, State
 from tests.browser.conftest import ARTIFACTS
-from tests.dossiers.conftest import EXE_BYTES, PDF_BYTES
+from tests.builders import EXE_BYTES, PDF_BYTES
 from tests.factories import (
     AgencyFactory,
     FieldFactory,

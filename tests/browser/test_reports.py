@@ -5,7 +5,7 @@ import os
 import pytest
 
 from tests.browser.test_journeys import login
-from tests.dossiers.conftest import World
+from tests.builders import World
 from tests.reports.conftest import Script
 from tests.reports.scenario import EXPECTED, build_march
 

@@ -13,7 +13,7 @@ from dossiers.models import Dossier, State
 from notifications.models import Notification
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_journeys import login
-from tests.dossiers.conftest import World
+from tests.builders import World
 from tests.factories import ProcedureFactory, RequiredDocumentFactory
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -52,7 +52,7 @@ def open_page(browser, request):
 
 @pytest.fixture
 def office(db):
-    """The test province (tests/dossiers/conftest.World) at today's date: a second procedure at the desk with its
+    """The test province (tests/builders.World) at today's date: a second procedure at the desk with its
     own checklist, a procedure with a very long name, two dossiers awaiting the department leader's approval (both
     assigned, not overdue), dossiers at the desk (online, received, refused, withdrawn) whose notices fill the
     outbox."""

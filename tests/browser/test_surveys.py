@@ -6,7 +6,7 @@ import pytest
 
 from surveys.models import Rating
 from tests.browser.test_journeys import login
-from tests.dossiers.conftest import World
+from tests.builders import World
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -10,7 +10,7 @@ from django.conf import settings
 from core.errors import ActionForbidden, InvalidInput
 from dossiers import services
 from dossiers.models import Attachment
-from tests.dossiers.conftest import EXE_BYTES, JPEG_BYTES, PDF_BYTES, PNG_BYTES, upload
+from tests.builders import EXE_BYTES, JPEG_BYTES, PDF_BYTES, PNG_BYTES, upload
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ import pytest
 from core.errors import ConcurrentChange
 from dossiers import services
 from dossiers.models import Dossier, State
-from tests.dossiers.conftest import T_ACT, at, fresh, snapshot, vn
+from tests.builders import T_ACT, at, fresh, snapshot, vn
 
 pytestmark = pytest.mark.django_db
 

@@ -4,15 +4,14 @@ SQLite serialises writers on the whole file, so these tests only mean something 
 there); the sequential stale-copy cases run on every database in test_codes.py.
 """
 
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from core.errors import ConcurrentChange, DossierError
 from dossiers import services
 from dossiers.models import CounterKind, Dossier, DossierCounter, DossierEvent, State
-from tests.dossiers.conftest import T_ACT, T_SUBMIT, at, fresh
+from tests.builders import T_ACT, T_SUBMIT, at, fresh, race, values
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -22,35 +21,8 @@ pytestmark = [
 ]
 
 
-def race(n: int, act, prepare=lambda i: None):
-    """Run act(i, prepared) in n threads released together; return [("ok", value) | ("error", exc)]."""
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def worker(i: int) -> None:
-        try:
-            prepared = prepare(i)
-            connection.ensure_connection()  # connect before the barrier, so the race is on the actions
-            barrier.wait(timeout=60)
-            results[i] = ("ok", act(i, prepared))
-        except Exception as exc:  # noqa: BLE001 - reported to the test
-            results[i] = ("error", exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck (deadlock?)"
-    return results
 
 
-def values(results):
-    errors = [r[1] for r in results if r[0] == "error"]
-    assert not errors, errors
-    return [r[1] for r in results]
 
 
 def test_fifty_concurrent_submissions_get_fifty_consecutive_codes(world):

@@ -12,7 +12,7 @@ from dossiers.models import ClockPause, PauseKind, State
 from procedures import worktime
 from procedures.calendars import build_calendar
 from procedures.models import AgencyKind, CalendarException, CalendarExceptionKind
-from tests.dossiers.conftest import at, fresh, last_event, snapshot, vn
+from tests.builders import at, fresh, last_event, snapshot, vn
 from tests.factories import AgencyFactory, ProcedureFactory, RequiredDocumentFactory, SameDayProcedureFactory
 
 pytestmark = pytest.mark.django_db

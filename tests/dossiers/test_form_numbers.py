@@ -10,8 +10,7 @@ from pypdf import PdfReader
 from dossiers import form_numbers, services
 from dossiers.models import Apology, Dossier, FormNumber, FormNumberCounter, FormNumberKind, SupplementRequest
 from printing.documents import render_dossier_form
-from tests.dossiers.conftest import T_ACT, at, vn
-from tests.dossiers.test_concurrency import race, values
+from tests.builders import T_ACT, at, race, values, vn
 
 
 def text_of(pdf: bytes) -> str:

@@ -11,7 +11,7 @@ from django.urls import reverse
 from core.errors import InvalidInput
 from dossiers import services
 from dossiers.models import Attachment, AttachmentPurpose, Dossier, DossierEvent, State
-from tests.dossiers.conftest import EXE_BYTES, PDF_BYTES, PNG_BYTES, T_ACT, T_RECEIVE, at, fresh, upload
+from tests.builders import EXE_BYTES, PDF_BYTES, PNG_BYTES, T_ACT, T_RECEIVE, at, fresh, upload
 
 pytestmark = pytest.mark.django_db
 

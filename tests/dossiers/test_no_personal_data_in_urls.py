@@ -20,7 +20,7 @@ from dossiers.models import Dossier
 from notifications import outbox
 from notifications.models import Notification
 from printing import documents
-from tests.dossiers.conftest import PDF_BYTES, T_ACT, T_RECEIVE, T_STEP, T_SUBMIT, at, fresh, upload
+from tests.builders import PDF_BYTES, T_ACT, T_RECEIVE, T_STEP, T_SUBMIT, at, fresh, upload
 
 pytestmark = pytest.mark.django_db
 

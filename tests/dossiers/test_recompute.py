@@ -10,7 +10,7 @@ from dossiers.recompute import RecomputeSummary, recompute_open_dossiers
 from dossiers.tasks import recompute_due_times
 from procedures.models import CalendarException, CalendarExceptionKind
 from procedures.signals import announce_deadline_rules_changed
-from tests.dossiers.conftest import at, fresh, vn
+from tests.builders import at, fresh, vn
 from tests.factories import ProcedureFactory
 
 pytestmark = pytest.mark.django_db

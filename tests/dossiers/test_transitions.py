@@ -10,7 +10,7 @@ from django.urls import reverse
 from core.errors import ActionForbidden, InvalidInput, TransitionRefused
 from dossiers import services
 from dossiers.models import ClockPause, Dossier, PauseKind, State
-from tests.dossiers.conftest import T_ACT, at, fresh, last_event, make, snapshot, vn
+from tests.builders import T_ACT, at, fresh, last_event, make, snapshot, vn
 
 pytestmark = pytest.mark.django_db
 

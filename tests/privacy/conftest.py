@@ -1,11 +1,11 @@
-"""Privacy fixtures: the dossier world (tests.dossiers.conftest), an archive folder per test, a citizen with a
+"""Privacy fixtures: the dossier world (tests.builders), an archive folder per test, a citizen with a
 dossier of their own next to someone else's."""
 
 import pytest
 from django.core.cache import cache
 
 from dossiers import services
-from tests.dossiers.conftest import PDF_BYTES, PNG_BYTES, upload, world  # noqa: F401  (the fixture re-exported)
+from tests.builders import PDF_BYTES, PNG_BYTES, upload
 from tests.factories import UserFactory
 
 

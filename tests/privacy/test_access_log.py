@@ -12,7 +12,7 @@ from dossiers import services
 from privacy import tasks
 from privacy.models import AccessKind, PersonalDataAccess
 from privacy.services import access_record
-from tests.dossiers.conftest import PDF_BYTES, T_ACT, T_RECEIVE, at, upload, vn
+from tests.builders import PDF_BYTES, T_ACT, T_RECEIVE, at, upload, vn
 
 pytestmark = pytest.mark.django_db
 

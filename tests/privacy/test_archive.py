@@ -21,7 +21,7 @@ from privacy.models import ARCHIVED_MARK, CorrectionRequest, DossierArchive
 from privacy.packages import verify_package
 from privacy.services import correction_request_create
 from reports import tally
-from tests.dossiers.conftest import PDF_BYTES, PNG_BYTES, T_ACT, at, fresh, upload, vn
+from tests.builders import PDF_BYTES, PNG_BYTES, T_ACT, at, fresh, upload, vn
 
 pytestmark = pytest.mark.django_db
 

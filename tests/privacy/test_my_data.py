@@ -15,7 +15,7 @@ from privacy.models import CorrectionRequest, CorrectionStatus
 from privacy.services import correction_request_create
 from surveys import services as survey_services
 from surveys.models import Level, Via
-from tests.dossiers.conftest import PDF_BYTES, PNG_BYTES
+from tests.builders import PDF_BYTES, PNG_BYTES
 
 pytestmark = pytest.mark.django_db
 

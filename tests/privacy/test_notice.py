@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from tests.dossiers.conftest import PDF_BYTES, upload
+from tests.builders import PDF_BYTES, upload
 
 pytestmark = pytest.mark.django_db
 

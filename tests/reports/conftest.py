@@ -7,7 +7,7 @@ import pytest
 from dossiers import services
 from dossiers.models import Channel, Dossier
 from dossiers.services import APPLICANT, ApplicantData
-from tests.dossiers.conftest import World, at, vn, world  # noqa: F401  (fixture and helpers re-exported)
+from tests.builders import World, at
 
 
 class Script:

@@ -3,7 +3,7 @@
 from datetime import date
 
 from dossiers.models import Channel
-from tests.dossiers.conftest import vn
+from tests.builders import vn
 
 IN_PERSON, ONLINE, POST = Channel.IN_PERSON, Channel.ONLINE, Channel.POST
 MARCH = (date(2025, 3, 1), date(2025, 3, 31))

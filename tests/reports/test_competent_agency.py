@@ -11,7 +11,7 @@ from django.db.migrations.loader import MigrationLoader
 from reports import drilldown, ii06a, indices, overview, processing, tally
 from reports.models import Tally
 from surveys.services import rating_submit
-from tests.dossiers.conftest import at, vn
+from tests.builders import at, vn
 
 MARCH = (date(2025, 3, 1), date(2025, 3, 31))
 QUERY = "start=01/03/2025&end=31/03/2025"

@@ -5,8 +5,7 @@ import pytest
 from django.db import connection
 
 from reports import ii06a, tally
-from tests.dossiers.conftest import at, vn
-from tests.dossiers.test_concurrency import race, values
+from tests.builders import at, race, values, vn
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -17,7 +17,7 @@ from procedures.worktime import TZ
 from reports import drilldown, ii06a, tally
 from reports.models import Tally
 from surveys.services import rating_submit
-from tests.dossiers.conftest import at, vn
+from tests.builders import at, vn
 
 START = date(2025, 2, 3)
 DAYS = 50

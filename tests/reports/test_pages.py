@@ -9,7 +9,7 @@ from pypdf import PdfReader
 from dossiers import services
 from reports import ii06a
 from surveys.services import rating_submit
-from tests.dossiers.conftest import at, vn
+from tests.builders import at, vn
 from tests.reports.scenario import EXPECTED
 
 QUERY = "start=01/03/2025&end=31/03/2025"

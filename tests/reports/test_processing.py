@@ -13,7 +13,7 @@ from django.urls import reverse
 from dossiers.models import Dossier, Timeliness
 from procedures.worktime import to_local
 from reports import processing, tally
-from tests.dossiers.conftest import at, vn
+from tests.builders import at, vn
 from tests.factories import ProcedureFactory
 
 pytestmark = pytest.mark.django_db

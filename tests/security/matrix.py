@@ -7,7 +7,7 @@
   a new URL pattern is covered automatically, or fails, but never slips through.
 * `Matrix.build()` makes the world: province A (H61) with desks A1 and A2, a department for each, and province B
   (H62) with its desk and department; staff of every role; three citizens with accounts. Each desk's series holds
-  dossiers in eleven states, made through dossiers/services.py on the fixed timeline of tests/dossiers/conftest.py,
+  dossiers in eleven states, made through dossiers/services.py on the fixed timeline of tests/builders.py,
   each with its own file, and the records hanging off them (supplement requests, an apology and its proposal,
   ratings, a follow-up, a questionnaire, indices, notifications, an access-log row, a correction request, an
   archive mark), plus calendar exceptions, authenticator devices and sign-in lockout rows.
@@ -67,7 +67,7 @@ from procedures.models import Agency, AgencyKind, CalendarException, CalendarExc
 from surveys import services as survey_services
 from surveys.models import EvaluationIndices, FollowUp, Question, QuestionnaireResponse, Rating, Via
 from surveys.tokens import make_token
-from tests.dossiers.conftest import T_FORWARD, T_RECEIVE, T_STEP, T_SUBMIT, World, at, pdf_file, upload, vn
+from tests.builders import T_FORWARD, T_RECEIVE, T_STEP, T_SUBMIT, World, at, pdf_file, upload, vn
 from tests.factories import AgencyFactory, UserFactory
 
 
@@ -422,7 +422,7 @@ def pdf_with(token: bytes) -> bytes:
 
 
 class TwoProvinces(World):
-    """tests/dossiers/conftest.py's province (H61: desks A1 and A2, department "dept", and H62) with a second
+    """tests/builders.py's province (H61: desks A1 and A2, department "dept", and H62) with a second
     department in H61 (for A2's dossiers) and, in H62, a desk and a department."""
 
     def __init__(self):

@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from procedures.models import Field
-from tests.dossiers.conftest import at, vn, world  # noqa: F401  (the fixture)
+from tests.builders import at, vn
 
 pytestmark = pytest.mark.django_db
 

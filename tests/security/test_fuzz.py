@@ -44,7 +44,7 @@ from portal.views import TRACKED_KEY
 from surveys import services as survey_services
 from surveys.models import FollowUp, Level, Via
 from surveys.tokens import make_token
-from tests.dossiers.conftest import T_SUBMIT, World, at
+from tests.builders import T_SUBMIT, World, at
 
 pytestmark = pytest.mark.django_db
 

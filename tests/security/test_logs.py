@@ -24,7 +24,7 @@ from dossiers import services
 from dossiers.models import Dossier
 from notifications.models import Notification
 from onecua.settings import base
-from tests.dossiers.conftest import PDF_BYTES, World, at, upload, vn
+from tests.builders import PDF_BYTES, World, at, upload, vn
 
 PHONE, ID_NUMBER, EMAIL = "0912345678", "079123456789", "nguyen.van.a@example.vn"
 NAME = "Nguyễn Văn A"

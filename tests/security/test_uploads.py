@@ -25,7 +25,7 @@ from dossiers import services
 from dossiers.models import Attachment, Dossier
 from dossiers.uploads import PARKED_DIR, check_upload
 from portal import tasks
-from tests.dossiers.conftest import (
+from tests.builders import (
     JPEG_BYTES,
     PDF_BYTES,
     PNG_BYTES,

@@ -4,7 +4,7 @@ import pytest
 
 from dossiers import services as dossier_services
 from dossiers.models import Dossier
-from tests.dossiers.conftest import World, at, fresh, vn, world  # noqa: F401  (fixture and helpers re-exported)
+from tests.builders import World, at, fresh, vn
 
 PHONE = "0912000111"
 EMAIL = "nguoinop@example.vn"

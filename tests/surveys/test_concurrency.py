@@ -8,7 +8,7 @@ from core.errors import TransitionRefused
 from notifications.models import Notification
 from surveys import services
 from surveys.models import FollowUp, Level, Rating, Via
-from tests.dossiers.test_concurrency import race
+from tests.builders import race
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

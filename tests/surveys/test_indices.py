@@ -6,7 +6,7 @@ from django.urls import reverse
 from dossiers.models import Channel
 from surveys import indices
 from surveys.models import EvaluationIndices
-from tests.dossiers.conftest import at, vn
+from tests.builders import at, vn
 from tests.surveys.conftest import returned_late_after_two_supplements
 
 pytestmark = pytest.mark.django_db

@@ -18,7 +18,7 @@ from notifications.models import Notification
 from surveys import services, tokens
 from surveys.models import Rating, Via
 from surveys.tokens import make_token
-from tests.dossiers.conftest import at, vn
+from tests.builders import at, vn
 from tests.surveys.conftest import PHONE, returned_with_email
 
 pytestmark = pytest.mark.django_db

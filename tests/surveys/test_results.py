@@ -10,7 +10,7 @@ from django.urls import reverse
 from surveys import services
 from surveys.models import EvaluationIndices, Level, Via
 from surveys.selectors import satisfaction_results
-from tests.dossiers.conftest import at, vn
+from tests.builders import at, vn
 from tests.factories import ProcedureFactory
 from tests.surveys.conftest import returned_at_other_desk
 

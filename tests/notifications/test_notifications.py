@@ -23,7 +23,7 @@ from notifications.tasks import requeue_notifications
 from onecua import urls as project_urls
 from printing.models import TrackingBookFile
 from printing.tasks import render_tracking_book
-from tests.dossiers.conftest import T_ACT, T_RECEIVE, T_STEP, at, fresh, vn
+from tests.builders import T_ACT, T_RECEIVE, T_STEP, at, fresh, vn
 from tests.factories import MembershipFactory, UserFactory
 
 urlpatterns = list(project_urls.urlpatterns)
@@ -127,7 +127,7 @@ def test_apology_gives_the_new_appointment(world, run, mailoutbox):
     ],
 )
 def test_each_outcome_is_told_to_the_applicant(world, run, mailoutbox, setup, action, kwargs, subject_end, phrase):
-    from tests.dossiers.conftest import make
+    from tests.builders import make
 
     dossier = make(world, setup)
     Dossier.objects.filter(pk=dossier.pk).update(applicant_email=EMAIL)

@@ -13,7 +13,7 @@ from dossiers import services
 from dossiers.models import Dossier
 from printing.documents import agency_place, render_dossier_form, render_tracking_book
 from procedures.models import Agency, AgencyKind, DeadlineUnit, Procedure
-from tests.dossiers.conftest import T_ACT, T_RECEIVE, T_SUBMIT, at, vn
+from tests.builders import T_ACT, T_RECEIVE, T_SUBMIT, at, vn
 from tests.factories import AgencyFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,7 @@
 container), then a fresh worker: every message is delivered once, none twice.
 
 The worker is `celery -A onecua worker` in a subprocess on the CI machine's Redis (db 15, or TEST_REDIS_URL),
-reading this test's PostgreSQL database; its backends (tests/dossiers/worker_process.py) write to a file what
+reading this test's PostgreSQL database; its backends (tests/notifications/worker_process.py) write to a file what
 really left, so a second delivery would show there whatever the database says.
 """
 
@@ -21,8 +21,14 @@ from django.db.models.functions import Now
 from dossiers import services
 from notifications.models import Notification, NotificationStatus
 from notifications.tasks import requeue_notifications
-from tests.dossiers.test_worker import REDIS_URL, _redis_reachable, broker, submitted_with_email, wait_until
-from tests.dossiers.worker_process import ROOT, sent_keys, worker_env
+from tests.notifications.test_worker import (
+    REDIS_URL,
+    _redis_reachable,
+    broker,
+    submitted_with_email,
+    wait_until,
+)
+from tests.notifications.worker_process import ROOT, sent_keys, worker_env
 
 LEASE_SECONDS = 3
 

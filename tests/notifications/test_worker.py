@@ -22,7 +22,7 @@ from notifications import delivery, tasks
 from notifications.models import Notification, NotificationStatus
 from notifications.tasks import requeue_notifications
 from onecua.celery import app
-from tests.dossiers.conftest import fresh
+from tests.builders import fresh
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 CLOSED_PORT_URL = "redis://127.0.0.1:1/15"
@@ -188,7 +188,7 @@ def test_after_a_worker_died_mid_send_only_unmarked_rows_with_expired_leases_are
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks and real concurrency need PostgreSQL")
 def test_two_concurrent_sends_of_one_row_deliver_once(world, monkeypatch):
-    from tests.dossiers.test_concurrency import race, values
+    from tests.builders import race, values
 
     mail.outbox = []
     dossier = submitted_with_email(world)
@@ -231,7 +231,7 @@ def test_the_worker_keeps_its_database_connection_between_tasks_as_configured(wo
                                                                               max_age):
     """Celery's Django fix-up used to close every connection around every task (a new PostgreSQL server process
     per notification); now DB_CONN_MAX_AGE decides, as it does for web requests."""
-    settings.ONECUA_SMS_BACKEND = "tests.dossiers.test_worker.ConnectionRecordingSMSBackend"
+    settings.ONECUA_SMS_BACKEND = "tests.notifications.test_worker.ConnectionRecordingSMSBackend"
     ConnectionRecordingSMSBackend.seen = []
     monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", max_age)
     dossiers = [world.submitted(), world.submitted()]

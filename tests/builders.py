@@ -1,15 +1,16 @@
-"""Dossier fixtures: a small province (desks, a department, an inspector), staff by role, dossiers in any state.
+"""Shared test builders (the `world` fixture of tests/conftest.py builds a World): a small province (desks, a department, an inspector), staff by role, dossiers in any state.
 
 Every action runs at a frozen instant (`at`), so due times, codes and events are exact.
 """
 
 import io
+import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, connections
 from PIL import Image
 
 from accounts.models import Role
@@ -271,11 +272,6 @@ class World:
         return "desk" if dossier.receiving_agency_id == self.desk.pk else "other_desk"
 
 
-@pytest.fixture
-def world(db) -> World:
-    return World()
-
-
 def _proposed_declined(world: World, **kwargs) -> Dossier:
     return world.proposed(outcome="declined", **kwargs)
 
@@ -298,3 +294,34 @@ SETUPS = {
 def make(world: World, setup: str, **kwargs) -> Dossier:
     """A dossier brought to the named state through the services, on the default timeline."""
     return SETUPS[setup](world, **kwargs)
+
+
+def race(n: int, act, prepare=lambda i: None):
+    """Run act(i, prepared) in n threads released together; return [("ok", value) | ("error", exc)]."""
+    barrier = threading.Barrier(n)
+    results: list = [None] * n
+
+    def worker(i: int) -> None:
+        try:
+            prepared = prepare(i)
+            connection.ensure_connection()  # connect before the barrier, so the race is on the actions
+            barrier.wait(timeout=60)
+            results[i] = ("ok", act(i, prepared))
+        except Exception as exc:  # noqa: BLE001 - reported to the test
+            results[i] = ("error", exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a thread is stuck (deadlock?)"
+    return results
+
+
+def values(results):
+    errors = [r[1] for r in results if r[0] == "error"]
+    assert not errors, errors
+    return [r[1] for r in results]

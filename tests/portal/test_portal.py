@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from dossiers import services
 from dossiers.models import Attachment, Dossier, State
-from tests.dossiers.conftest import (
+from tests.builders import (
     EXE_BYTES,
     PDF_BYTES,
     PNG_BYTES,

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from dossiers import services
 from dossiers.selectors import dossiers_visible_to
-from tests.dossiers.conftest import PDF_BYTES, T_ACT, at, upload
+from tests.builders import PDF_BYTES, T_ACT, at, upload
 
 pytestmark = pytest.mark.django_db
 

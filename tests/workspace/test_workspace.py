@@ -9,7 +9,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from dossiers.models import Dossier, State
-from tests.dossiers.conftest import PDF_BYTES, T_ACT, T_RECEIVE, at, fresh, upload
+from tests.builders import PDF_BYTES, T_ACT, T_RECEIVE, at, fresh, upload
 
 pytestmark = pytest.mark.django_db
 
