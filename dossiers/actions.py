@@ -76,6 +76,7 @@ class Action:
     records_only: bool = False  # records a proposal or an apology: no transition runs
     possible: Callable[[object], bool] | None = None  # when it may be offered, if not "a transition can run"
     rule_before_reception: Rule | None = None  # the rule while the dossier is not received yet
+    service_name: str = ""  # the service in dossiers.services, when not dossier_<name>
 
     @property
     def label(self) -> str:
@@ -83,7 +84,7 @@ class Action:
 
     @property
     def service(self) -> str:
-        return f"dossier_{self.name.value}"
+        return self.service_name or f"dossier_{self.name.value}"
 
     def transition_for(self, dossier) -> str:
         """The fsm method this action runs on `dossier` (the first whose source and conditions hold)."""
@@ -109,7 +110,7 @@ def _may_apologise(dossier) -> bool:
 
 A = ActionName
 _ENTRIES = [
-    Action(A.SUBMIT, None, citizen_text=_("Hồ sơ đã được nộp, đang chờ Bộ phận Một cửa kiểm tra.")),
+    Action(A.SUBMIT, None, service_name="dossier_submit_online", citizen_text=_("Hồ sơ đã được nộp, đang chờ Bộ phận Một cửa kiểm tra.")),
     Action(A.RECEIVE, rule(_("tiếp nhận"), {R.CLERK}, RECEIVING), ("receive",),
            _("Tiếp nhận và in giấy hẹn (mẫu 01)"), "NoteForm", prints="01", message="received",
            citizen_text=_("Hồ sơ đã được tiếp nhận. Thời hạn giải quyết bắt đầu được tính.")),
@@ -162,8 +163,6 @@ _ENTRIES = [
     # A signed-in applicant adds the dossier to their account (dossier_claim checks it is theirs).
     Action(A.CLAIM, None, records_only=True, citizen_text=_("Hồ sơ đã được thêm vào tài khoản của bạn.")),
 ]
-_ENTRIES.append(Action(A.CLAIM, None, records_only=True,
-                       citizen_text=_("Hồ sơ đã được thêm vào tài khoản của bạn.")))
 ACTIONS: dict[str, Action] = {entry.name.value: entry for entry in _ENTRIES}
 # The staff page's actions, in the order of their buttons.
 STAFF_ACTIONS: dict[str, Action] = {name: a for name, a in ACTIONS.items() if a.button}

@@ -486,3 +486,17 @@ def test_the_outbox_shows_kinds_in_words_and_no_empty_column(client, world):
     assert not re.search(r"<td[^>]*>\s*received\s*</td>", body)
     headers = re.findall(r"<th[^>]*>(.*?)</th>", body, re.S)
     assert headers and all(h.strip() for h in headers), headers
+
+
+def test_each_file_is_listed_once_on_the_staff_page_and_the_checklist_counts_it(client, world):
+    from dossiers import services
+
+    dossier = world.received()
+    line = dossier.documents.order_by("position").first()
+    with at(T_ACT):
+        services.attachment_add(dossier=dossier, actor=world.user("clerk@desk"),
+                                uploaded=upload("to-khai-ban-quet.pdf", PDF_BYTES), document=line)
+    client.force_login(world.user("clerk@desk"))
+    page = client.get(reverse("workspace:detail", args=[dossier.pk])).content.decode()
+    assert page.count("to-khai-ban-quet.pdf") == 1  # in "Tệp đính kèm", not again in the checklist
+    assert '<a href="#attachments">1 tệp đính kèm</a>' in page
