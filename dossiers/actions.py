@@ -47,6 +47,7 @@ class ActionName(models.TextChoices):
     APOLOGISE = "apologise", _("Xin lỗi và hẹn lại ngày trả")
     PROPOSE_APOLOGY = "propose_apology", _("Đề xuất xin lỗi và hẹn lại")
     CLAIM = "claim", _("Liên kết hồ sơ với tài khoản")
+    PAYMENT_RECEIVED = "payment_received", _("Đã thanh toán trực tuyến")
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ _ENTRIES = [
     Action(A.ASSIGN, rule(_("phân công"), {R.LEADER, R.OFFICER}, HANDLING), ("assign",),
            _("Phân công chuyên viên"), "AssignForm", citizen_text=_("Hồ sơ đang được cán bộ xem xét.")),
     Action(A.AWAIT_PAYMENT, rule(_("chuyển chờ nghĩa vụ tài chính"), {R.OFFICER}, HANDLING), ("await_payment",),
-           _("Chờ nghĩa vụ tài chính"), "ReasonForm",
+           _("Chờ nghĩa vụ tài chính"), "PaymentRequestForm",
            citizen_text=_("Đề nghị bạn thực hiện nghĩa vụ tài chính (phí, lệ phí, thuế): {note}")),
     Action(A.CONFIRM_PAYMENT, rule(_("xác nhận đã nộp nghĩa vụ tài chính"), {R.OFFICER, R.CLERK}, HANDLING),
            ("confirm_payment",), _("Đã nộp nghĩa vụ tài chính"), "NoteForm",
@@ -160,6 +161,9 @@ _ENTRIES = [
            citizen_text=_("Hồ sơ đã được rút theo đề nghị của bạn.")),
     Action(A.RETURN_RESULT, rule(_("trả kết quả"), {R.CLERK}, RECEIVING), ("return_result",), _("Trả kết quả"),
            "ReturnForm", message="returned", citizen_text=_("Bạn đã nhận kết quả.")),
+    # The gateway confirmed an online payment (payments/): a dossier paused for it resumes (rule 7).
+    Action(A.PAYMENT_RECEIVED, None, ("confirm_payment",), message="paid",
+           citizen_text=_("Đã nhận khoản thanh toán trực tuyến của bạn: {note}")),
     # A signed-in applicant adds the dossier to their account (dossier_claim checks it is theirs).
     Action(A.CLAIM, None, records_only=True, citizen_text=_("Hồ sơ đã được thêm vào tài khoản của bạn.")),
 ]

@@ -18,7 +18,15 @@ from dossiers.attachments import (
     store_attachment,
     store_uploads,
 )
-from dossiers.models import Attachment, AttachmentPurpose, Channel, Dossier, DossierDocument, figures_of
+from dossiers.models import (
+    Attachment,
+    AttachmentPurpose,
+    Channel,
+    Dossier,
+    DossierDocument,
+    ResultDelivery,
+    figures_of,
+)
 from dossiers.runner import APPLICANT, announce, in_one_transaction, next_dossier_code, record_event
 from dossiers.signals import announce_figures
 from procedures.models import Agency, Procedure
@@ -42,7 +50,7 @@ class ApplicantData:
 def dossier_create(*, procedure: Procedure, receiving_agency: Agency, channel: int, applicant: ApplicantData,
                    actor, request_text: str = "", provided_required_document_ids: Iterable[int] = (),
                    set_count: int = 1, uploads: Sequence["Upload"] = (),
-                   applicant_user=None, submitted_at: datetime | None = None) -> Dossier:
+                   applicant_user=None, submitted_at: datetime | None = None, requested_delivery: str = "") -> Dossier:
     """A new dossier in `submitted`: online by the applicant, or entered at the desk by a clerk, with its files
     (each checked before anything is written; a refused file creates nothing)."""
     if actor is not APPLICANT:
@@ -51,6 +59,8 @@ def dossier_create(*, procedure: Procedure, receiving_agency: Agency, channel: i
         raise InvalidInput(_("%(agency)s không phải là Bộ phận Một cửa.") % {"agency": receiving_agency})
     if not procedure.is_active:
         raise InvalidInput(_("Thủ tục này hiện không còn áp dụng."))
+    if requested_delivery and requested_delivery not in ResultDelivery.values:
+        raise InvalidInput(_("Hãy chọn hình thức nhận kết quả."))
     checked = check_uploads(uploads, already=0)
     now = submitted_at or timezone.now()
     # Ids of the procedure's RequiredDocument rows (at later steps, ids of the dossier's own checklist lines).
@@ -80,6 +90,7 @@ def dossier_create(*, procedure: Procedure, receiving_agency: Agency, channel: i
             deadline_unit=procedure.deadline_unit,
             deadline_cutoff=procedure.cutoff_time,
             submitted_at=now,
+            requested_delivery=requested_delivery,
         )
         DossierDocument.objects.bulk_create(
             DossierDocument(
@@ -108,12 +119,14 @@ def dossier_create(*, procedure: Procedure, receiving_agency: Agency, channel: i
 
 
 def dossier_submit_online(*, procedure: Procedure, receiving_agency: Agency, applicant: ApplicantData,
-                          uploads: Sequence[Upload], request_text: str = "", applicant_user=None) -> Dossier:
+                          uploads: Sequence[Upload], request_text: str = "", applicant_user=None,
+                          requested_delivery: str = "") -> Dossier:
     """The applicant's online submission with its files, in one transaction."""
     with files_kept_only_on_commit():
         return in_one_transaction(lambda: dossier_create(
             procedure=procedure, receiving_agency=receiving_agency, channel=Channel.ONLINE, applicant=applicant,
-            actor=APPLICANT, request_text=request_text, uploads=uploads, applicant_user=applicant_user))
+            actor=APPLICANT, request_text=request_text, uploads=uploads, applicant_user=applicant_user,
+            requested_delivery=requested_delivery))
 
 
 def attachment_add(*, dossier: Dossier, actor, uploaded, document: DossierDocument | None = None,

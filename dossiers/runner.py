@@ -118,9 +118,10 @@ def locked_dossier(dossier: Dossier, *, actor, action: str, expected_version: in
         yield locked
 
 
-def announce(dossier: Dossier, *, action: str, event: DossierEvent, from_state: str) -> None:
-    """The apps above hear of the action: inside the transaction (the outbox) and after commit."""
-    dossier_acted.send(sender=Dossier, dossier=dossier, action=action, event=event)
+def announce(dossier: Dossier, *, action: str, event: DossierEvent, from_state: str, details: dict | None = None) -> None:
+    """The apps above hear of the action: inside the transaction (the outbox, payments, printing) and after
+    commit. `details`: what the action carries beyond its event row (e.g. the amount asked for)."""
+    dossier_acted.send(sender=Dossier, dossier=dossier, action=action, event=event, details=details or {})
     dossier_id, to_state = dossier.pk, dossier.state
     transaction.on_commit(lambda: dossier_changed.send(
         sender=Dossier, dossier_id=dossier_id, action=action, from_state=from_state, to_state=to_state))
@@ -148,11 +149,12 @@ def run_action(*, dossier: Dossier, actor, action: str, change: Callable[[Dossie
         columns = [f.attname for f in Dossier._meta.concrete_fields if not f.primary_key]
         read = [getattr(locked, name) for name in columns]
         event_kwargs = change(locked, now) or {}
+        details = event_kwargs.pop("details", None)
         method()
         event = record_event(locked, action=action, actor=actor, from_state=from_state, at=now, **event_kwargs)
         if attach is not None:
             attach(locked, event)
-        announce(locked, action=action, event=event, from_state=from_state)
+        announce(locked, action=action, event=event, from_state=from_state, details=details)
         if number is not None:
             number(locked, now)
         version = locked.version

@@ -117,7 +117,7 @@ def dossier_request_supplement(*, dossier: Dossier, actor, items: list[str], rea
     return run_action(dossier=dossier, actor=actor, action="request_supplement", change=change, expected_version=expected_version)
 
 
-def _close_pause(d: Dossier, now) -> None:
+def close_pause(d: Dossier, now) -> None:
     pause = d.pauses.filter(ended_at__isnull=True).first()
     if pause is None:
         return
@@ -153,7 +153,7 @@ def dossier_answer_supplement(*, dossier: Dossier, actor, note: str = "", upload
         if ids:
             d.documents.filter(pk__in=ids).update(provided=True)
         if d.received_at is not None:
-            _close_pause(d, now)
+            close_pause(d, now)
         return {"note": note}
 
     with files_kept_only_on_commit():
@@ -201,32 +201,48 @@ def dossier_assign(*, dossier: Dossier, actor, officer, note: str = "", expected
     return run_action(dossier=dossier, actor=actor, action="assign", change=change, expected_version=expected_version)
 
 
-def dossier_propose(*, dossier: Dossier, actor, outcome: str, note: str,
+def dossier_propose(*, dossier: Dossier, actor, outcome: str, note: str, result_file=None,
                     expected_version: int | None = None) -> Dossier:
+    """The officer proposes the outcome, with the result document (a PDF) when there is one: the leader's
+    approval signs it (printing/), or the decision text is rendered and signed when none was attached."""
     if outcome not in Outcome.values:
         raise InvalidInput(_("Đề xuất không hợp lệ."))
     if outcome == Outcome.DECLINED and not note.strip():
         raise InvalidInput(_("Đề xuất không giải quyết phải nêu rõ lý do."))
+    uploads = [Upload(result_file)] if result_file else []
+    checked = check_uploads(uploads, already=dossier.attachments.count())
+    if checked and checked[0].content_type != "application/pdf":
+        raise InvalidInput(_("Văn bản kết quả phải là tệp PDF."))
 
     def change(d, now):
         d.proposed_outcome, d.proposal_note = outcome, note.strip()
         return {"note": f"{Outcome(outcome).label}. {note.strip()}".strip()}
 
-    return run_action(dossier=dossier, actor=actor, action="propose", change=change, expected_version=expected_version)
+    def attach(d, event):
+        store_uploads(d, actor=actor, uploads=uploads, checked=checked, event=event, purpose=AttachmentPurpose.RESULT)
+
+    with files_kept_only_on_commit():
+        return run_action(dossier=dossier, actor=actor, action="propose", change=change,
+                          expected_version=expected_version, attach=attach if uploads else None)
 
 
-def dossier_await_payment(*, dossier: Dossier, actor, reason: str, expected_version: int | None = None) -> Dossier:
-    """The clock pauses while the applicant meets a financial obligation (`reason`: what is to be paid)."""
+def dossier_await_payment(*, dossier: Dossier, actor, reason: str, amount: int | None = None,
+                          expected_version: int | None = None) -> Dossier:
+    """The clock pauses while the applicant meets a financial obligation (`reason`: what is to be paid;
+    `amount`: in đồng, when it is paid online; payments/ opens the payment)."""
+    if amount is not None and amount <= 0:
+        raise InvalidInput(_("Số tiền phải lớn hơn 0 đồng."))
+
     def change(d, now):
         ClockPause.objects.create(dossier=d, kind=PauseKind.PAYMENT, started_at=now, due_before=d.due_at)
-        return {"note": reason}
+        return {"note": reason, "details": {"amount": amount}}
 
     return run_action(dossier=dossier, actor=actor, action="await_payment", change=change, expected_version=expected_version)
 
 
 def dossier_confirm_payment(*, dossier: Dossier, actor, note: str = "", expected_version: int | None = None) -> Dossier:
     def change(d, now):
-        _close_pause(d, now)
+        close_pause(d, now)
         return {"note": note}
 
     return run_action(dossier=dossier, actor=actor, action="confirm_payment", change=change, expected_version=expected_version)
@@ -285,7 +301,7 @@ def dossier_stop(*, dossier: Dossier, actor, reason: str, expected_version: int 
         raise InvalidInput(_("Hãy ghi rõ lý do dừng giải quyết."))
 
     def change(d, now):
-        _close_pause(d, now)
+        close_pause(d, now)
         d.decision_reason, d.finished_at = reason.strip(), now
         d.competent_agency = d.handling_agency  # the leader's agency decided
         return {"note": reason.strip()}
@@ -298,19 +314,25 @@ def dossier_withdraw(*, dossier: Dossier, actor, reason: str = "", expected_vers
     """The applicant withdraws while no decision exists (form 05 stop notice)."""
 
     def change(d, now):
-        _close_pause(d, now)
+        close_pause(d, now)
         d.decision_reason, d.finished_at = reason.strip() or _("Người nộp rút hồ sơ"), now
         return {"note": d.decision_reason}
 
     return run_action(dossier=dossier, actor=actor, action="withdraw", change=change, expected_version=expected_version)
 
 
-def dossier_return_result(*, dossier: Dossier, actor, delivery: str, note: str = "",
+def dossier_return_result(*, dossier: Dossier, actor, delivery: str, note: str = "", postal_tracking_no: str = "",
                           expected_version: int | None = None) -> Dossier:
+    """The result leaves the desk: handed over, posted (with the postal item's number, shown to the
+    applicant) or made available online."""
     if delivery not in ResultDelivery.values:
         raise InvalidInput(_("Hãy chọn hình thức trả kết quả."))
+    postal_tracking_no = postal_tracking_no.strip()
+    if delivery == ResultDelivery.POST and not postal_tracking_no:
+        raise InvalidInput(_("Hãy ghi số hiệu bưu gửi khi trả kết quả qua bưu chính."))
 
     def change(d, now):
+        d.postal_tracking_no = postal_tracking_no if delivery == ResultDelivery.POST else ""
         d.result_delivery, d.returned_at = delivery, now
         d.result_is_electronic = d.result_is_electronic or delivery == ResultDelivery.ELECTRONIC
         return {"note": f"{ResultDelivery(delivery).label}. {note}".strip()}
@@ -383,3 +405,18 @@ def dossier_intake_at_desk(*, procedure: Procedure, receiving_agency: Agency, ch
 
     with files_kept_only_on_commit():
         return in_one_transaction(work)
+
+
+def dossier_payment_received(*, dossier: Dossier, reference: str, amount: int) -> Dossier:
+    """The gateway confirmed the applicant's online payment `reference` (payments/ checked its signature,
+    reference and amount): recorded on the dossier, and a dossier paused for a financial obligation resumes
+    with its due time moved by the paused working time (rule 7)."""
+    note = _("%(amount)s đồng (mã %(reference)s)") % {"amount": f"{amount:,}".replace(",", "."), "reference": reference}
+    if dossier.state == State.AWAITING_PAYMENT:
+        def change(d, now):
+            close_pause(d, now)
+            return {"note": note}
+
+        return run_action(dossier=dossier, actor=APPLICANT, action="payment_received", change=change)
+    return record_only(dossier=dossier, actor=APPLICANT, action="payment_received", expected_version=None,
+                       apply=lambda d, now: note)

@@ -3,8 +3,9 @@
 Sent INSIDE the writing transaction (receivers write in the same transaction, so what they write can never
 disagree with the dossier rows; nothing they write survives a rollback):
 
-* `dossier_acted(dossier, action, event)`: after each action's event row (the outbox writes the applicant's
-  message here: notifications/receivers.py).
+* `dossier_acted(dossier, action, event, details)`: after each action's event row (the outbox writes the
+  applicant's message here: notifications/receivers.py; payments and printing listen too). `details` holds what
+  the action carries beyond its event row (await_payment: the amount asked for).
 * `appointments_moved(moves)`: a recomputation moved these appointments (a list of AppointmentMove).
 * `dossier_figures_changed(changes)`: fields in FIGURE_FIELDS may have changed (the statistics summary).
 

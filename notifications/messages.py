@@ -93,6 +93,9 @@ def _context(dossier: Dossier, kind: str) -> dict:
         return {"returned_at": vn_datetime(dossier.returned_at), "delivery": dossier.get_result_delivery_display()}
     if kind == "withdrawn":
         return {"finished_at": vn_datetime(dossier.finished_at)}
+    if kind == "paid":
+        event = dossier.events.filter(action="payment_received").order_by("-id").first()
+        return {"note": event.note if event else ""}
     return {"reason": dossier.decision_reason}  # refused, stopped
 
 

@@ -28,6 +28,7 @@ KIND_LABELS = {
     "withdrawn": gettext_lazy("Đã rút hồ sơ"),
     "stopped": gettext_lazy("Dừng giải quyết hồ sơ"),
     "appointment_moved": gettext_lazy("Thay đổi thời gian hẹn trả kết quả"),
+    "paid": gettext_lazy("Đã nhận thanh toán trực tuyến"),
     "digest": gettext_lazy("Cán bộ: hồ sơ đến hạn, quá hạn trong ngày"),
     "apology_prompt": gettext_lazy("Cán bộ: nhắc lập phiếu xin lỗi (mẫu 04)"),
     "satisfaction_follow_up": gettext_lazy("Lãnh đạo: đánh giá không hài lòng cần phản hồi"),

@@ -17,6 +17,8 @@ urlpatterns = [
     path("", include("privacy.urls")),
     path("thu-tuc/", include("procedures.urls")),
     path("tai-khoan/", include("accounts.urls")),
+    path("thanh-toan/", include("payments.urls")),  # /thanh-toan/ipn/<provider>/, return pages, the simulator
+    path("xac-thuc/", include("printing.urls")),  # verification of signed electronic results
     path("can-bo/hop-thu/", include("notifications.urls")),
     path("can-bo/bao-cao/", include("reports.urls")),
     path("cong-khai/", include("reports.public_urls")),

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.validators import ID_NUMBER_RE, clean_phone
+from dossiers.models import ResultDelivery
 from procedures.models import Agency
 
 
@@ -21,6 +22,10 @@ class ApplicantForm(forms.Form):
     applicant_address = forms.CharField(label=_("Địa chỉ liên hệ"), max_length=500)
     request_text = forms.CharField(label=_("Nội dung đề nghị (nếu có)"), required=False,
                                    widget=forms.Textarea(attrs={"rows": 2}))
+    requested_delivery = forms.ChoiceField(
+        label=_("Hình thức nhận kết quả"), choices=ResultDelivery.choices, initial=ResultDelivery.ELECTRONIC,
+        widget=forms.RadioSelect, required=False,
+        help_text=_("Trực tuyến: bản điện tử có chữ ký số, tải về trên trang tra cứu hồ sơ."))
 
     def __init__(self, *args, procedure, **kwargs):
         super().__init__(*args, **kwargs)
@@ -38,6 +43,9 @@ class ApplicantForm(forms.Form):
 
     def clean_applicant_phone(self):
         return clean_phone(self.cleaned_data["applicant_phone"])
+
+    def clean_requested_delivery(self):
+        return self.cleaned_data["requested_delivery"] or ResultDelivery.ELECTRONIC  # the choice shown as made
 
 
 class TrackForm(forms.Form):

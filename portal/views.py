@@ -25,7 +25,7 @@ from accounts.ratelimit import count_hit
 from core.errors import ActionForbidden, DossierError, InvalidInput
 from core.http import pdf_response
 from dossiers import services
-from dossiers.models import Dossier, State
+from dossiers.models import Dossier, ResultDelivery, State
 from dossiers.selectors import citizen_forms, citizen_timeline, find_tracked_dossier, next_step
 from dossiers.uploads import PARKED_DIR, check_upload
 from portal.forms import AnswerSupplementForm, ApplicantForm, TrackForm, WithdrawForm
@@ -129,7 +129,8 @@ def submit(request, national_code: str):
                    for k, v in form.cleaned_data.items()}
         payload["files"] = {str(s.line.pk): s.token for s in slots if s.token}
         context = {"procedure": procedure, "form": form, "slots": slots,
-                   "payload": _sign_review(payload, procedure)}
+                   "payload": _sign_review(payload, procedure),
+                   "delivery_label": ResultDelivery(form.cleaned_data["requested_delivery"]).label}
         return render(request, "portal/review.html", context)
     return _submit_page(request, procedure, form, slots, status=400 if request.method == "POST" else 200)
 
@@ -185,7 +186,7 @@ def submit_confirm(request, national_code: str):
                 uploads.append(services.Upload(fh, doc_id))
             dossier = services.dossier_submit_online(
                 procedure=procedure, receiving_agency=agency, applicant=applicant, uploads=uploads,
-                request_text=payload.get("request_text", ""),
+                request_text=payload.get("request_text", ""), requested_delivery=payload.get("requested_delivery", ""),
                 applicant_user=request.user if request.user.is_authenticated else None)
     except DossierError as exc:
         messages.error(request, exc.message)

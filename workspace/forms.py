@@ -67,9 +67,9 @@ class ActionForm(forms.Form):
     """The input of one action on the dossier's page (dossiers/actions.py names the form of each action). Its
     cleaned data are the keyword arguments of the action's service."""
 
-    def __init__(self, data=None, *, dossier, prefix: str, **kwargs):
+    def __init__(self, data=None, files=None, *, dossier, prefix: str, **kwargs):
         self.dossier = dossier
-        super().__init__(data, prefix=prefix, **kwargs)
+        super().__init__(data, files, prefix=prefix, **kwargs)
 
     def service_kwargs(self) -> dict:
         return dict(self.cleaned_data)
@@ -115,11 +115,27 @@ class AssignForm(ActionForm):
 class ProposeForm(ActionForm):
     outcome = forms.ChoiceField(label=_("Đề xuất"), choices=Outcome.choices, widget=forms.RadioSelect)
     note = forms.CharField(label=_("Nội dung, lý do"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    result_file = forms.FileField(
+        label=_("Văn bản kết quả (PDF)"), required=False,
+        help_text=_("Được ký số khi lãnh đạo phê duyệt; để trống thì hệ thống lập văn bản từ nội dung đề xuất."))
+
+
+class PaymentRequestForm(ActionForm):
+    reason = forms.CharField(label=_("Nghĩa vụ tài chính (phí, lệ phí, thuế)"), widget=forms.Textarea(attrs={"rows": 2}))
+    amount = forms.IntegerField(label=_("Số tiền (đồng)"), min_value=1, max_value=10**12, required=False,
+                                help_text=_("Ghi số tiền để người nộp thanh toán trực tuyến."))
 
 
 class ReturnForm(ActionForm):
     delivery = forms.ChoiceField(label=_("Hình thức trả kết quả"), choices=ResultDelivery.choices)
+    postal_tracking_no = forms.CharField(label=_("Số hiệu bưu gửi"), max_length=40, required=False,
+                                         help_text=_("Bắt buộc khi trả qua bưu chính công ích."))
     note = forms.CharField(label=_("Ghi chú"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and self.dossier.requested_delivery:
+            self.initial.setdefault("delivery", self.dossier.requested_delivery)
 
 
 class ApologyForm(ActionForm):
@@ -137,8 +153,8 @@ class ApologyForm(ActionForm):
 class ApologyIssueForm(ApologyForm):
     """The leader's form 04: filled in with the officer's proposal, when there is one."""
 
-    def __init__(self, data=None, **kwargs):
-        super().__init__(data, **kwargs)
+    def __init__(self, data=None, files=None, **kwargs):
+        super().__init__(data, files, **kwargs)
         if data is None and (offer := pending_apology_proposal(self.dossier)) is not None:
             local = offer.new_appointment_at.astimezone(TZ)
             self.initial = {"reason": offer.reason, "new_date": local.date(), "new_time": local.strftime("%H:%M")}
@@ -147,8 +163,8 @@ class ApologyIssueForm(ApologyForm):
 class StopForm(ReasonForm):
     """The leader's decision to stop: filled in with the officer's reasons, when they proposed it."""
 
-    def __init__(self, data=None, **kwargs):
-        super().__init__(data, **kwargs)
+    def __init__(self, data=None, files=None, **kwargs):
+        super().__init__(data, files, **kwargs)
         if data is None and (proposal := stop_proposal(self.dossier)) is not None:
             self.initial = {"reason": proposal.note}
 

@@ -138,8 +138,8 @@ def available_actions(*, user, dossier: Dossier) -> list[str]:
             if action.is_possible(dossier) and permissions.allowed(user=user, action=name, dossier=dossier)]
 
 
-def _make_form(name: str, dossier: Dossier, data=None):
-    return getattr(forms, STAFF_ACTIONS[name].form)(data, dossier=dossier, prefix=name)
+def _make_form(name: str, dossier: Dossier, data=None, files=None):
+    return getattr(forms, STAFF_ACTIONS[name].form)(data, files, dossier=dossier, prefix=name)
 
 
 def _perform(name: str, dossier: Dossier, user, form, version: int | None) -> Dossier:
@@ -176,7 +176,7 @@ def dossier_action(request, pk: int, name: str):
     dossier = visible_or_404(request, pk)
     if name not in STAFF_ACTIONS:
         raise Http404
-    form = _make_form(name, dossier, request.POST)
+    form = _make_form(name, dossier, request.POST, request.FILES)
     if not form.is_valid():  # the form's error summary says what to correct (role="alert")
         return render_detail(request, dossier, bound={name: form}, status=400)
     version = request.POST.get("version")

@@ -157,6 +157,10 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
 
     # Return
     result_delivery = models.CharField(_("hình thức trả kết quả"), max_length=20, choices=ResultDelivery.choices, blank=True)
+    requested_delivery = models.CharField(
+        _("hình thức nhận kết quả đã chọn"), max_length=20, choices=ResultDelivery.choices, blank=True,
+        help_text=_("Người nộp chọn khi nộp hồ sơ: trực tuyến, tại Bộ phận Một cửa hoặc qua bưu chính."))
+    postal_tracking_no = models.CharField(_("số hiệu bưu gửi"), max_length=40, blank=True)
     book_entry_no = models.PositiveIntegerField(_("số vào sổ theo dõi"), null=True, blank=True)
     is_digitised = models.BooleanField(_("đã số hóa thành phần hồ sơ"), default=False)
     result_is_electronic = models.BooleanField(_("có kết quả điện tử"), default=False)

@@ -219,6 +219,10 @@ class Attachment(models.Model):
     )
     uploaded_at = models.DateTimeField(_("tải lên lúc"), default=timezone.now)
 
+    signed_at = models.DateTimeField(
+        _("thời điểm ký số"), null=True, blank=True,
+        help_text=_("Kết quả điện tử đã ký số (PAdES) bằng chứng thư của cơ quan có thẩm quyền."))
+
     class Meta:
         verbose_name = _("tệp đính kèm")
         verbose_name_plural = _("tệp đính kèm")

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "dossiers",
     "notifications",
     "printing",
+    "payments",
     "privacy",
     "portal",
     "workspace",

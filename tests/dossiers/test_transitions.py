@@ -587,7 +587,8 @@ def test_a_dossier_walks_the_whole_lifecycle_with_national_codes(world):
         (vn(2025, 3, 11, 11, 0), lambda d: services.dossier_approve(dossier=d, actor=leader), 9),
         (
             vn(2025, 3, 12, 8, 0),
-            lambda d: services.dossier_return_result(dossier=d, actor=clerk, delivery="post"),
+            lambda d: services.dossier_return_result(dossier=d, actor=clerk, delivery="post",
+                                                     postal_tracking_no="RR123456789VN"),
             10,
         ),
     ]
@@ -796,3 +797,17 @@ def test_the_competent_agency_follows_the_hand_over_and_is_kept_after_the_decisi
     client.force_login(world.user("clerk@desk"))
     body = client.get(reverse("workspace:detail", args=[dossier.pk])).content.decode()
     assert f'id="competent-agency">{world.dept.name}<' in body
+
+
+def test_a_result_sent_by_post_needs_its_postal_number(world):
+    from core.errors import InvalidInput
+
+    dossier = world.resolved()
+    clerk = world.user("clerk@desk")
+    with at(T_ACT), pytest.raises(InvalidInput, match="số hiệu bưu gửi"):
+        services.dossier_return_result(dossier=dossier, actor=clerk, delivery="post")
+    assert fresh(dossier).state == "resolved"  # refused: nothing changed
+    with at(T_ACT):
+        services.dossier_return_result(dossier=fresh(dossier), actor=clerk, delivery="post",
+                                       postal_tracking_no=" RR987654321VN ")
+    assert fresh(dossier).postal_tracking_no == "RR987654321VN"
