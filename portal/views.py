@@ -25,6 +25,7 @@ from accounts.ratelimit import count_hit
 from core.errors import ActionForbidden, DossierError, InvalidInput
 from core.http import pdf_response
 from dossiers import services
+from dossiers.access import remember_tracked, tracked_or_404
 from dossiers.models import Dossier, ResultDelivery, State
 from dossiers.selectors import citizen_forms, citizen_timeline, find_tracked_dossier, next_step
 from dossiers.uploads import PARKED_DIR, check_upload
@@ -34,7 +35,6 @@ from procedures.models import Procedure
 
 SIGNING_SALT = "onecua.portal.submission"
 REVIEW_SALT = "onecua.portal.submission.review"
-TRACKED_KEY = "portal_tracked_dossiers"
 
 
 # ---------------------------------------------------------------- parked files
@@ -193,30 +193,17 @@ def submit_confirm(request, national_code: str):
         return redirect("portal:submit", national_code=national_code)
     for info in parked.values():
         default_storage.delete(info["path"])
-    _remember(request, dossier)
+    remember_tracked(request, dossier)
     return redirect("portal:submitted", code=dossier.code)
 
 
 def submitted(request, code: str):
-    dossier = _tracked_or_404(request, code)
+    dossier = tracked_or_404(request, code)
     return render(request, "portal/submitted.html", {"dossier": dossier})
 
 
-# ---------------------------------------------------------------- tracking
-def _remember(request, dossier: Dossier) -> None:
-    tracked = set(request.session.get(TRACKED_KEY, []))
-    tracked.add(dossier.pk)
-    request.session[TRACKED_KEY] = sorted(tracked)
 
 
-def _tracked_or_404(request, code: str) -> Dossier:
-    dossier = Dossier.objects.select_related("procedure", "receiving_agency").filter(code=code).first()
-    if dossier is None:
-        raise Http404
-    owner = request.user.is_authenticated and dossier.applicant_user_id == request.user.pk
-    if not owner and dossier.pk not in request.session.get(TRACKED_KEY, []):
-        raise Http404
-    return dossier
 
 
 def _client_ip(request) -> str:
@@ -255,7 +242,7 @@ def track(request):
             if dossier is None:
                 not_found = True
             else:
-                _remember(request, dossier)
+                remember_tracked(request, dossier)
                 return redirect("portal:dossier", code=dossier.code)
     status = 429 if limited else (404 if not_found else 200)
     return render(request, "portal/track.html", {"form": form, "not_found": not_found, "limited": limited},
@@ -263,7 +250,7 @@ def track(request):
 
 
 def tracked_dossier(request, code: str):
-    dossier = _tracked_or_404(request, code)
+    dossier = tracked_or_404(request, code)
     context = {
         "dossier": dossier,
         "timeline": citizen_timeline(dossier=dossier),
@@ -279,14 +266,14 @@ def tracked_dossier(request, code: str):
 
 
 def tracked_form_pdf(request, code: str, number: str):
-    dossier = _tracked_or_404(request, code)
+    dossier = tracked_or_404(request, code)
     if number not in dict(citizen_forms(dossier=dossier)):
         raise Http404
     return pdf_response(render_dossier_form(number, dossier))
 
 
 def answer_supplement(request, code: str):
-    dossier = _tracked_or_404(request, code)
+    dossier = tracked_or_404(request, code)
     if dossier.state != State.SUPPLEMENT_REQUESTED:
         messages.info(request, _("Hồ sơ hiện không có yêu cầu bổ sung nào đang chờ."))
         return redirect("portal:dossier", code=code)
@@ -325,7 +312,7 @@ def _supplement_uploads(request, items: list[str]) -> list:
 
 
 def withdraw(request, code: str):
-    dossier = _tracked_or_404(request, code)
+    dossier = tracked_or_404(request, code)
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

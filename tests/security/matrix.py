@@ -51,6 +51,7 @@ from django.utils.regex_helper import normalize
 
 from accounts.models import Role, StaffMembership, User
 from dossiers import services
+from dossiers.access import TRACKED_KEY
 from dossiers.models import (
     Apology,
     ApologyProposal,
@@ -62,7 +63,6 @@ from dossiers.models import (
     SupplementRequest,
 )
 from notifications.models import Notification
-from portal.views import TRACKED_KEY
 from procedures.models import Agency, AgencyKind, CalendarException, CalendarExceptionKind, Field, Procedure
 from surveys import services as survey_services
 from surveys.models import EvaluationIndices, FollowUp, Question, QuestionnaireResponse, Rating, Via

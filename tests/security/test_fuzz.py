@@ -38,9 +38,9 @@ from pypdf import PdfWriter
 
 from accounts.models import Role
 from dossiers import services
+from dossiers.access import TRACKED_KEY
 from dossiers.models import Dossier
 from notifications.models import Notification
-from portal.views import TRACKED_KEY
 from surveys import services as survey_services
 from surveys.models import FollowUp, Level, Via
 from surveys.tokens import make_token

@@ -1,0 +1,28 @@
+"""The applicant's access to their dossier on the public pages: a dossier found by code + phone (or ID number)
+is remembered in the session, and a signed-in applicant sees the dossiers linked to their account. Every citizen
+page of a dossier (portal, payments, signed results) goes through `tracked_or_404`."""
+
+from django.http import Http404
+
+from dossiers.models import Dossier
+
+TRACKED_KEY = "portal_tracked_dossiers"
+
+
+# ---------------------------------------------------------------- tracking
+def remember_tracked(request, dossier: Dossier) -> None:
+    tracked = set(request.session.get(TRACKED_KEY, []))
+    tracked.add(dossier.pk)
+    request.session[TRACKED_KEY] = sorted(tracked)
+
+
+def tracked_or_404(request, code: str) -> Dossier:
+    """The dossier `code` if this visitor may see it (tracked in this session, or linked to their account); 404
+    otherwise, revealing nothing."""
+    dossier = Dossier.objects.select_related("procedure", "receiving_agency").filter(code=code).first()
+    if dossier is None:
+        raise Http404
+    owner = request.user.is_authenticated and dossier.applicant_user_id == request.user.pk
+    if not owner and dossier.pk not in request.session.get(TRACKED_KEY, []):
+        raise Http404
+    return dossier
