@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
+from oauth2_provider import views as oauth2_views
 from django.utils.translation import gettext_lazy as _
 
 from procedures import views as procedure_views
@@ -26,6 +27,11 @@ urlpatterns = [
     path("danh-gia/", include("surveys.urls")),
     path("can-bo/", include("workspace.urls")),
     path("", include("portal.urls")),
+    # OAuth 2.0 for other systems (client credentials): the token endpoint and revocation only.
+    path("o/token/", oauth2_views.TokenView.as_view(), name="oauth2_token"),
+    path("o/revoke_token/", oauth2_views.RevokeTokenView.as_view(), name="oauth2_revoke"),
+    path("api/v1/", include("api.urls")),  # the open REST API (schema at /api/v1/schema/, docs at /api/v1/docs/)
+    path("can-bo/dong-bo-dvcqg/", include("integrations.urls")),  # the DVCQG sync page (staff)
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
