@@ -7,3 +7,6 @@ class ApiConfig(AppConfig):
 
     name = "api"
     verbose_name = _("API mở")
+
+    def ready(self):
+        from api import base  # noqa: F401 - registers the OpenAPI description of the client token scheme

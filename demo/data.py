@@ -4,6 +4,7 @@ Idempotent: running it again updates the same rows.
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from django.db import transaction
@@ -148,9 +149,63 @@ def load_sample_dossiers(agencies: dict[str, Agency]) -> int:
     return len(made)
 
 
+# The demo CA: its certificate where the default SIGNING_TRUST_ROOTS looks (<private storage>/signing/trust-roots),
+# its key next to it (to issue the certificate of an agency added later); the agencies' PKCS#12 files open with the
+# password settings.SIGNING_KEY_PASSWORDS gives this name (an environment variable of the same name wins).
+DEMO_CA_NAME = "CA Thử nghiệm Một Cửa (demo)"
+DEMO_CA_CERTIFICATE = "signing/trust-roots/demo-ca.pem"
+DEMO_CA_KEY = "signing/demo-ca/demo-ca-key.pem"
+DEMO_SIGNING_PASSWORD_SOURCE = "ONECUA_SIGNING_DEMO_PASSWORD"
+
+
+def _demo_authority():
+    """The demo CA kept in private storage, made (and every demo certificate retired) when missing or expired."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from printing.demo_ca import Authority, make_authority
+    from printing.models import SigningCertificate
+
+    now = timezone.now()
+    if default_storage.exists(DEMO_CA_CERTIFICATE) and default_storage.exists(DEMO_CA_KEY):
+        with default_storage.open(DEMO_CA_CERTIFICATE, "rb") as cert, default_storage.open(DEMO_CA_KEY, "rb") as key:
+            authority = Authority.from_pem(cert.read(), key.read())
+        if authority.certificate.not_valid_after_utc > now + timedelta(days=400):
+            return authority
+    authority = make_authority(DEMO_CA_NAME, not_before=now - timedelta(days=1), not_after=now + timedelta(days=3650))
+    for name, content in ((DEMO_CA_CERTIFICATE, authority.pem), (DEMO_CA_KEY, authority.key_pem)):
+        default_storage.delete(name)
+        default_storage.save(name, ContentFile(content))
+    SigningCertificate.objects.filter(password_source=DEMO_SIGNING_PASSWORD_SOURCE).update(is_active=False)
+    return authority
+
+
+def load_signing_certificates(agencies: dict[str, Agency]) -> int:
+    """One demo signing certificate per agency in operation (valid three years), issued by the demo CA; an
+    agency that already has a valid one keeps it. Returns how many were issued."""
+    from django.utils import timezone
+
+    from printing import keys
+    from printing.demo_ca import issue_pkcs12, years_around
+
+    authority = _demo_authority()
+    password = keys.password_for(DEMO_SIGNING_PASSWORD_SOURCE)
+    issued = 0
+    for agency in agencies.values():
+        if agency.valid_to is not None or keys.valid_certificate_of(agency.pk) is not None:
+            continue
+        not_before, not_after = years_around(timezone.now())
+        data = issue_pkcs12(authority, agency.name, password=password, not_before=not_before, not_after=not_after)
+        keys.install_certificate(agency=agency, data=data, password_source=DEMO_SIGNING_PASSWORD_SOURCE)
+        issued += 1
+    return issued
+
+
 def load_demo() -> list[DemoLogin]:
     agencies = load_agencies()
     logins = load_users(agencies)
     load_catalog()
     load_sample_dossiers(agencies)
+    load_signing_certificates(agencies)
     return logins

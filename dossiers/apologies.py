@@ -67,6 +67,7 @@ def dossier_apologise(*, dossier: Dossier, actor, reason: str, new_appointment_a
             proposed_by=proposal.proposed_by if proposal else None)
         form_numbers.issue_form_number(apology)
         Dossier.objects.filter(pk=d.pk).update(appointment_at=new_appointment_at)
+        d.appointment_at = new_appointment_at
         return reason.strip() + (" " + _("(lập muộn, sau thời hạn luật định)") if late else "")
 
     return record_only(dossier=dossier, actor=actor, action="apologise", expected_version=expected_version,

@@ -175,13 +175,13 @@ def run_action(*, dossier: Dossier, actor, action: str, change: Callable[[Dossie
 def record_only(*, dossier: Dossier, actor, action: str, expected_version: int | None,
                  apply: Callable[[Dossier, datetime], str]) -> Dossier:
     """An action that changes no state (a proposal for the leader, the apology): the row locked and checked as
-    for a transition, `apply` (its own checks and rows, returning the event's note), its event written, the
+    for a transition, `apply` (its own checks and rows, returning the event's note; a column it updates it also sets on `d`), its event written, the
     version moved on so a page shown before it is out of date, the apps above told."""
     now = timezone.now()
     with locked_dossier(dossier, actor=actor, action=action, expected_version=expected_version) as d:
         note = apply(d, now)
         Dossier.objects.filter(pk=d.pk).update(version=F("version") + 1)
-        d.refresh_from_db()
+        d.version += 1  # the row is locked: no reload (django-fsm's refresh_from_db is not thread-safe)
         event = record_event(d, action=action, actor=actor, from_state=d.state, at=now, note=note)
         announce(d, action=action, event=event, from_state=d.state)
     return d

@@ -383,6 +383,7 @@ def dossier_claim(*, dossier: Dossier, user) -> Dossier:
         if d.applicant_user_id is not None:
             raise ActionForbidden(_("Hồ sơ này đã thuộc một tài khoản khác."))
         Dossier.objects.filter(pk=d.pk).update(applicant_user=user)
+        d.applicant_user = user
         return ""
 
     return in_one_transaction(lambda: record_only(dossier=dossier, actor=user, action="claim",

@@ -8,11 +8,14 @@ modules need not know about it:
 * a date hierarchy link with an absurd year or month (``?submitted_at__year=99999999999999999999``) is treated as
   the wrong filter it is (Django ticket #37357, fixed upstream after 5.2);
 * an autocomplete box re-shown after a submission with such a value shows no choice instead of failing;
-* a list edited in place (list_editable) posted with a key beyond 64 bits is treated as a mistyped one.
+* a list edited in place (list_editable) posted with a key beyond 64 bits is treated as a mistyped one;
+* a select or multiple select (a foreign key, a many-to-many such as a user's groups) posted with a key beyond
+  64 bits is an invalid choice, as a mistyped one is, instead of a query the database cannot run.
 """
 
 import functools
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.apps import AdminConfig
@@ -33,6 +36,22 @@ def valid_key(model, value) -> bool:
     except _BAD_VALUE:
         return False
     return not isinstance(key, int) or _INT_MIN <= key <= _INT_MAX
+
+
+class SafeModelChoiceField(forms.ModelChoiceField):
+    def to_python(self, value):
+        if value not in self.empty_values and self.to_field_name is None and not valid_key(self.queryset.model, value):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        for key in value if isinstance(value, (list, tuple)) else ():
+            if self.to_field_name is None and not valid_key(self.queryset.model, key):
+                raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                      params={"value": key})
+        return super()._check_values(value)
 
 
 class _SafeAutocomplete:
@@ -65,11 +84,13 @@ def _safe_changelist(base):
 
 class SafeInputAdminMixin:
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", SafeModelChoiceField)
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
             kwargs["widget"] = SafeAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", SafeModelMultipleChoiceField)
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
             kwargs["widget"] = SafeAutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
         return super().formfield_for_manytomany(db_field, request, **kwargs)

@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
-from oauth2_provider import views as oauth2_views
 from django.utils.translation import gettext_lazy as _
+from oauth2_provider import views as oauth2_views
 
 from procedures import views as procedure_views
 
@@ -25,6 +25,7 @@ urlpatterns = [
     path("cong-khai/", include("reports.public_urls")),
     path("can-bo/danh-gia/", include("surveys.staff_urls")),
     path("danh-gia/", include("surveys.urls")),
+    path("can-bo/thanh-toan/", include("payments.staff_urls")),
     path("can-bo/", include("workspace.urls")),
     path("", include("portal.urls")),
     # OAuth 2.0 for other systems (client credentials): the token endpoint and revocation only.

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from portal import views as portal
+from printing import views as printing_views
 
 app_name = "portal"
 urlpatterns = [
@@ -12,5 +13,6 @@ urlpatterns = [
     path("tra-cuu/<str:code>/mau/<str:number>/", portal.tracked_form_pdf, name="form_pdf"),
     path("tra-cuu/<str:code>/bo-sung/", portal.answer_supplement, name="answer"),
     path("tra-cuu/<str:code>/rut-ho-so/", portal.withdraw, name="withdraw"),
+    path("tra-cuu/<str:code>/ket-qua/", printing_views.result_download, name="result"),  # the signed result
     path("ho-so-cua-toi/", portal.my_dossiers, name="mine"),
 ]

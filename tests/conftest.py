@@ -1,3 +1,5 @@
+import logging
+
 import pytest
 
 
@@ -24,3 +26,13 @@ def world(db):
     from tests.builders import World
 
     return World()
+
+
+@pytest.fixture(autouse=True)
+def _root_log_level_kept():
+    """An in-process Celery worker sets the root logger's level (to ERROR) when it starts: restore it, so that a
+    later test's caplog still sees warnings."""
+    root = logging.getLogger()
+    level = root.level
+    yield
+    root.setLevel(level)

@@ -314,3 +314,153 @@ ONECUA = {
     # Shown on the privacy notice (/quyen-rieng-tu/) as the data protection contact; empty: the desks only.
     "PRIVACY_CONTACT_EMAIL": env("PRIVACY_CONTACT_EMAIL", default=""),
 }
+
+# ---------------------------------------------------------------- signed electronic results (printing/)
+# The root certificates a signed result must chain to: PEM or DER files, or directories of them, separated by
+# commas. Production: the root certificate(s) of the certification authority that issued the agencies' signing
+# certificates. The default is the directory where `load_demo` writes its demo CA (so `make run` verifies).
+SIGNING_TRUST_ROOTS = env.list("SIGNING_TRUST_ROOTS", default=[str(PRIVATE_STORAGE_ROOT / "signing" / "trust-roots")])
+# The passwords of the agencies' PKCS#12 files, by the name each certificate gives in the admin (an environment
+# variable ONECUA_SIGNING_…, which wins over this mapping). Only the demo's is here; production sets variables.
+SIGNING_KEY_PASSWORDS = {"ONECUA_SIGNING_DEMO_PASSWORD": "motcua-ky-so-demo"}
+# The public verification page /xac-thuc/: checks per client address per 10 minutes, and the largest upload.
+ONECUA["VERIFY_PER_10_MIN"] = env.int("VERIFY_PER_10_MIN", default=30)
+ONECUA["VERIFY_MAX_BYTES"] = env.int("VERIFY_MAX_BYTES", default=ONECUA["MAX_UPLOAD_BYTES"])
+
+# Online payment (payments/, per province): VNPAY's merchant integration. With the four VNPAY values unset and
+# DEBUG on (the embedded default, `make run`), the gateway is the built-in simulator served at
+# /thanh-toan/thu-nghiem/ with a demo merchant; unset in production, online payment is off (paid at the desk).
+# Production refuses the demo merchant and the simulator (payments/checks.py). The IPN address to declare to
+# VNPAY is PUBLIC_BASE_URL + /thanh-toan/ipn/vnpay/.
+PAYMENTS = {
+    # e.g. https://sandbox.vnpayment.vn/paymentv2/vpcpay.html and …/merchant_webapi/api/transaction (querydr).
+    "VNPAY_PAY_URL": env("VNPAY_PAY_URL", default=""),
+    "VNPAY_API_URL": env("VNPAY_API_URL", default=""),
+    "VNPAY_TMN_CODE": env("VNPAY_TMN_CODE", default=""),
+    "VNPAY_HASH_SECRET": env("VNPAY_HASH_SECRET", default=""),
+    "VNPAY_ORDER_TYPE": env("VNPAY_ORDER_TYPE", default="other"),  # VNPAY's goods category for vnp_OrderType
+    # A started payment may be paid for this long (vnp_ExpireDate); pending this long, the gateway is asked.
+    "LIFETIME_MINUTES": env.int("PAYMENT_LIFETIME_MINUTES", default=15),
+    "RECONCILE_AFTER_MINUTES": env.int("PAYMENT_RECONCILE_AFTER_MINUTES", default=15),
+    # Serve the simulator: unset = only in the embedded default (DEBUG on, no gateway configured).
+    "SIMULATOR": env.bool("PAYMENT_SIMULATOR", default=None),
+    "HTTP_TIMEOUT_SECONDS": env.float("PAYMENT_HTTP_TIMEOUT_SECONDS", default=10.0),
+}
+# Payments still pending RECONCILE_AFTER_MINUTES after they were started: asked at the gateway (querydr).
+CELERY_BEAT_SCHEDULE["reconcile-payments"] = {
+    "task": "payments.reconcile_payments",
+    "schedule": env.float("PAYMENT_RECONCILE_EVERY_SECONDS", default=5 * 60.0),
+}
+
+# ---------------------------------------------------------------- the open REST API (api/, /api/v1/)
+# Other systems call it with OAuth 2.0 client credentials (django-oauth-toolkit: POST /o/token/); each client is an
+# api.ApiClient bound to agencies and scopes. Errors are RFC 9457 problems (application/problem+json), also for
+# what answers /api/ before the API's views: the middleware below wraps all but SecurityMiddleware (and, in
+# production, WhiteNoise, which settings/prod.py puts right after it).
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                  "api.problems.ProblemDetailsMiddleware")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.oauth.ClientAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.oauth.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ClientRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser", "rest_framework.parsers.MultiPartParser",
+                               "rest_framework.parsers.FormParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.problems.JSONOnly",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Một Cửa – API mở",
+    "DESCRIPTION": (
+        "Danh mục thủ tục hành chính và cơ quan (công khai), hồ sơ và luồng sự kiện cho các hệ thống được cấp "
+        "quyền (OAuth 2.0 client credentials, mã truy cập tại /o/token/). Lỗi theo RFC 9457 "
+        "(application/problem+json)."),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "DISABLE_DOCSTRING_DESCRIPTIONS": True,  # the code's docstrings are English notes; the schema says it in Vietnamese
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "DossierStateEnum": "dossiers.states.State",
+        "TimelinessEnum": "dossiers.models.Timeliness",
+        "ResultDeliveryEnum": "dossiers.models.ResultDelivery",
+        "CopyKindEnum": "procedures.models.DocumentCopyKind",
+    },
+    # Swagger UI from this site (api/static/api/swagger-ui/): no CDN, and no call to the online validator.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+}
+# Named so that api's migrations can depend on it (the model is swappable); the toolkit's own default.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER = {
+    "SCOPES": {
+        "catalog:read": "Đọc danh mục thủ tục và cơ quan",
+        "dossiers:read": "Đọc hồ sơ (kể cả dữ liệu cá nhân) và nhật ký xử lý",
+        "dossiers:write": "Nộp hồ sơ trực tuyến và bổ sung hồ sơ",
+    },
+    "SCOPES_BACKEND_CLASS": "api.oauth.ClientScopes",  # a token's scopes are at most its client's
+    "OAUTH2_VALIDATOR_CLASS": "api.oauth.ClientValidator",  # client credentials of an active client only
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("API_TOKEN_SECONDS", default=3600),
+    # RFC 9700 (OAuth 2.0 Security BCP), which `check --deploy` asks for: only client credentials are used, so
+    # every legacy behaviour is off; tokens are stored hashed, never taken from a query string.
+    **{f"COMPLIANT_BCP_RFC9700_{gate}": True for gate in (
+        "IMPLICIT_GRANT", "PASSWORD_GRANT", "PKCE_METHOD", "ACCESS_TOKEN_TRANSPORT", "AUTHZ_RESPONSE_ISS",
+        "TOKEN_STORAGE", "REFRESH_TOKEN", "REDIRECT_URI_SCHEME", "REDIRECT_URI_MATCHING", "PKCE_REQUIRED")},
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+}
+ONECUA.update({
+    # Requests per minute: a client without a limit of its own; the public endpoints per client address.
+    "API_REQUESTS_PER_MINUTE": env.int("API_REQUESTS_PER_MINUTE", default=120),
+    "API_ANONYMOUS_REQUESTS_PER_MINUTE": env.int("API_ANONYMOUS_REQUESTS_PER_MINUTE", default=60),
+    "API_PAGE_SIZE": env.int("API_PAGE_SIZE", default=50),
+    "API_MAX_PAGE_SIZE": env.int("API_MAX_PAGE_SIZE", default=200),
+    # The event feed waits at most this long for transactions writing events to end (api/selectors.py).
+    "API_FEED_LOCK_TIMEOUT_MS": env.int("API_FEED_LOCK_TIMEOUT_MS", default=200),
+    # One page of the event feed looks through at most this many events (of every agency): bounded time per page.
+    "API_FEED_SCAN_EVENTS": env.int("API_FEED_SCAN_EVENTS", default=2000),
+})
+
+# ---------------------------------------------------------------- the national portal (integrations/)
+# National Public Service Portal (DVCQG): dossier events are pushed through an outbox, the catalog
+# is pulled with `manage.py dvcqg_pull_catalog`. Off unless DVCQG_ENABLED; the default URL is the simulator's
+# (`manage.py dvcqg_simulator --port 8765`). DVCQG_TRANSPORT: "session" (the adapter: sign-in reused for
+# SESSION_REUSE_SECONDS), "gateway" (the province's KetNoiMotCuaQuocGia gateway, which signs in for us) or "oauth"
+# (client credentials). Credentials only from the environment. A row the portal cannot be reached for is retried
+# with back-off (RETRY_BASE_SECONDS doubling up to RETRY_MAX_SECONDS, without end); the other paths and their
+# defaults: integrations/dvcqg/config.py.
+DVCQG = {
+    "ENABLED": env.bool("DVCQG_ENABLED", default=False),
+    "TRANSPORT": env("DVCQG_TRANSPORT", default="session"),
+    "URL": env("DVCQG_URL", default="http://127.0.0.1:8765"),
+    "TIMEOUT_SECONDS": env.float("DVCQG_TIMEOUT_SECONDS", default=6.0),
+    "AUTH_PATH": env("DVCQG_AUTH_PATH", default="/auth"),
+    "INTEGRATION_PATH": env("DVCQG_INTEGRATION_PATH", default="/integration"),
+    "SHARE_PATH": env("DVCQG_SHARE_PATH", default="/share"),
+    "USERNAME": env("DVCQG_USERNAME", default=""),
+    "PASSWORD": env("DVCQG_PASSWORD", default=""),
+    "DSTCODE": env("DVCQG_DSTCODE", default=""),
+    "MADONVI": env("DVCQG_MADONVI", default=""),
+    "SESSION_REUSE_SECONDS": env.int("DVCQG_SESSION_REUSE_SECONDS", default=600),
+    "OAUTH_TOKEN_PATH": env("DVCQG_OAUTH_TOKEN_PATH", default="/oauth/token"),
+    "OAUTH_CLIENT_ID": env("DVCQG_OAUTH_CLIENT_ID", default=""),
+    "OAUTH_CLIENT_SECRET": env("DVCQG_OAUTH_CLIENT_SECRET", default=""),
+    "OAUTH_SCOPE": env("DVCQG_OAUTH_SCOPE", default=""),
+    "RETRY_BASE_SECONDS": env.int("DVCQG_RETRY_BASE_SECONDS", default=30),
+    "RETRY_MAX_SECONDS": env.int("DVCQG_RETRY_MAX_SECONDS", default=30 * 60),
+    # A claimed row is someone else's for this long (longer than the send task's 5 min hard limit).
+    "LEASE_SECONDS": env.int("DVCQG_LEASE_SECONDS", default=10 * 60),
+    "CLAIM_SIZE": env.int("DVCQG_CLAIM_SIZE", default=20),
+    "BATCH_SIZE": env.int("DVCQG_BATCH_SIZE", default=200),
+    "REQUEUE_GRACE_SECONDS": env.int("DVCQG_REQUEUE_GRACE_SECONDS", default=60),
+    # Sent rows are deleted this many days after delivery (their payloads hold the applicant's personal data).
+    "KEEP_SENT_DAYS": env.int("DVCQG_KEEP_SENT_DAYS", default=30),
+    # Dossiers the portal sends us (/can-bo/dong-bo-dvcqg/nhan-ho-so/): its bearer token (empty: the address
+    # answers 404) and the desk that receives them (an agency identifier; empty: the procedure's first desk).
+    "INBOUND_TOKEN": env("DVCQG_INBOUND_TOKEN", default=""),
+    "INBOUND_DESK": env("DVCQG_INBOUND_DESK", default=""),
+}
+# Sync rows left pending (broker outage at commit, back-off over, a dead sender), every minute.
+CELERY_BEAT_SCHEDULE["requeue-dvcqg"] = {"task": "integrations.requeue_sync_rows", "schedule": 60.0}

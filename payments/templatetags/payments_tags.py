@@ -1,11 +1,33 @@
-"""{% payment_panel dossier %}: the dossier's payments (due, paid) with the pay button and receipts.
-Placeholder until the payments pages exist: renders nothing."""
+"""{% payment_panel dossier %}: the dossier's payments on the citizen's tracking page (amount, status, the button
+to pay a due, the receipt once paid); {% payment_panel dossier staff=True %}: every attempt, for staff.
+{{ amount|vnd }}: "1.500.000 đ"."""
 
 from django import template
+from django.template.loader import render_to_string
+
+from payments import conf
+from payments.formatting import vnd as format_vnd
+from payments.models import PaymentStatus
+from payments.selectors import all_payments, current_payments
+from payments.services import PAYABLE_STATES
 
 register = template.Library()
+register.filter("vnd", format_vnd)
 
 
 @register.simple_tag(takes_context=True)
 def payment_panel(context, dossier, staff=False):
-    return ""
+    payments = list(all_payments(dossier) if staff else current_payments(dossier))
+    if not payments:
+        return ""
+    online = conf.current() is not None and dossier.state in PAYABLE_STATES
+    rows = [{
+        "payment": p,
+        "can_pay": online and p.status in (PaymentStatus.PENDING, PaymentStatus.FAILED, PaymentStatus.EXPIRED),
+        "again": p.status in (PaymentStatus.FAILED, PaymentStatus.EXPIRED),
+    } for p in payments]
+    return render_to_string("payments/staff_panel.html" if staff else "payments/panel.html", {
+        "dossier": dossier, "rows": rows, "online": online, "csrf_token": context.get("csrf_token"),
+        "closed": dossier.state not in PAYABLE_STATES,
+        "due": sum(p.amount for p in payments if p.status != PaymentStatus.PAID and not staff),
+    })

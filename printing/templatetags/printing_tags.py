@@ -1,11 +1,34 @@
-"""{% result_panel dossier %}: the signed electronic result (download, verification link).
-Placeholder until signing exists: renders nothing."""
+"""{% result_panel dossier %} on the applicant's tracking page, {% result_panel dossier staff=True %} on the staff
+dossier page: the signed electronic result (download, the "Xác thực" link, signer and time). Staff also read
+whether the deciding agency has a valid signing certificate, and why a result was not signed."""
 
 from django import template
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from dossiers.states import OPEN_STATES
+from printing.keys import valid_certificate_of
+from printing.models import ResultSignature
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
 def result_panel(context, dossier, staff=False):
-    return ""
+    records = list(ResultSignature.objects.filter(dossier=dossier).select_related("agency", "attachment")
+                   .order_by("-created_at", "-id")[:1])
+    record = records[0] if records else None
+    signed = record if record is not None and record.is_signed else None
+    if not staff:
+        if signed is None:
+            return ""
+        return render_to_string("printing/_result_panel.html", {"dossier": dossier, "signed": signed, "staff": False},
+                                request=context.get("request"))
+    if record is None and dossier.state not in OPEN_STATES:
+        return ""
+    # The agency whose certificate signs: the one that decided, or, before the decision, the one whose leader will.
+    agency = record.agency if record is not None else dossier.handling_agency
+    certificate = valid_certificate_of(agency.pk if agency else None, timezone.now())
+    return render_to_string("printing/_result_panel.html", {
+        "dossier": dossier, "signed": signed, "record": record, "staff": True, "agency": agency,
+        "certificate": certificate}, request=context.get("request"))

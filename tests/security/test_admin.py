@@ -330,3 +330,15 @@ def test_the_admin_pages_carry_the_policy_and_need_nothing_inline(client, admin_
         assert "script-src 'self'" in policy and "style-src 'self'" in policy and "unsafe-inline" not in policy
         found = INLINE.search(response.content.decode())
         assert not found, f"{url}: {found and found.group(0)}"
+
+
+def test_a_key_beyond_64_bits_in_a_select_is_an_invalid_choice_not_a_server_error(client, db):
+    root = User.objects.create_superuser(username="root", password="x", email="root@example.vn")
+    client.force_login(root)
+    url = reverse("admin:accounts_user_change", args=[root.pk])
+    page = client.post(url, {"username": "root", "groups": "-9999999999999999999",
+                             "user_permissions": "99999999999999999999", "date_joined_0": "01/01/2026",
+                             "date_joined_1": "08:00:00"})
+    assert page.status_code == 200  # the form again, with its errors (it was a 500 OverflowError on SQLite)
+    assert page.context["adminform"].form.errors.keys() >= {"groups", "user_permissions"}
+    assert list(User.objects.get(pk=root.pk).groups.all()) == []
