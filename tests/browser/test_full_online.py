@@ -11,7 +11,13 @@ from dossiers import services
 from dossiers.models import Dossier, State
 from printing.demo_ca import issue_pkcs12, make_authority
 from printing.keys import install_certificate
-from tests.factories import AgencyFactory, MembershipFactory, ProcedureFactory, RequiredDocumentFactory, UserFactory
+from tests.factories import (
+    AgencyFactory,
+    MembershipFactory,
+    ProcedureFactory,
+    RequiredDocumentFactory,
+    UserFactory,
+)
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
