@@ -157,7 +157,9 @@ def event_feed(client: ApiClient, *, after: int, limit: int) -> FeedPage:
     if horizon is None:  # writers did not finish in time: nothing new this time, the position is kept
         return FeedPage([], after, False)
     agencies = client_agency_ids(client)
-    end = min(horizon, after + settings.ONECUA["API_FEED_SCAN_EVENTS"])
+    # The scan starts at the first event after the position (ids need not start at 1: a sequence is never reset).
+    first = DossierEvent.objects.filter(id__gt=after, id__lte=horizon).order_by("id").values_list("id", flat=True).first()
+    end = horizon if first is None else min(horizon, first - 1 + settings.ONECUA["API_FEED_SCAN_EVENTS"])
     if end <= after or not agencies:
         return FeedPage([], max(after, horizon), True)
     handed_before = DossierEvent.objects.filter(dossier_id=OuterRef("dossier_id"), id__lte=OuterRef("id")).filter(

@@ -180,6 +180,8 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["handling_agency", "state", "due_at"], name="dossier_handling_queue"),
             models.Index(fields=["receiving_agency", "state", "submitted_at"], name="dossier_desk_queue"),
             models.Index(fields=["procedure", "resolved_at"], name="dossier_procedure_resolved"),
+            # The REST API's dossier list for a client bound to a desk: cursor pagination on the id.
+            models.Index(fields=["receiving_agency", "id"], name="dossier_agency_id"),
             # Statistics drill-down lists (reports.drilldown.cell_filter): results in a period, and dossiers
             # still pending at an instant (received before it, closed — resolved, withdrawn, stopped — after it).
             models.Index(fields=["receiving_agency", "resolved_at"], name="dossier_agency_resolved",

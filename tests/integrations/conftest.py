@@ -1,7 +1,10 @@
 """The national-portal simulator served over real HTTP on a loopback port (one server for the session, emptied
 before each test), and DVCQG settings pointing at it."""
 
+import importlib
+
 import pytest
+from django.apps import apps as django_apps
 from django.core.cache import cache
 
 from integrations.dvcqg.simulator import Simulator, start
@@ -42,8 +45,12 @@ DSTCODE = "000.00.00.H61"
 
 
 @pytest.fixture
-def dvcqg(settings, portal, portal_url):
-    """Sync on, over the session transport, to the simulator."""
+def dvcqg(settings, portal, portal_url, db):
+    """Sync on, over the session transport, to the simulator, with the default status mapping (seeded by a data
+    migration; a transactional test before this one may have emptied the table)."""
+    seed_migration = importlib.import_module("integrations.migrations.0002_default_status_mapping")
+    seed_migration.seed(django_apps, None)
+    forget_mapping()
     settings.DVCQG = {
         "ENABLED": True, "TRANSPORT": "session", "URL": portal_url, "USERNAME": "motcua", "PASSWORD": "motcua",
         "MADONVI": "H61", "DSTCODE": DSTCODE, "TIMEOUT_SECONDS": 5, "RETRY_BASE_SECONDS": 30,
