@@ -76,32 +76,29 @@ def _row_or_404(request, pk: int) -> SyncRow:
         raise Http404 from None
 
 
-@staff_required
-@require_POST
-def retry(request, pk: int):
+def _act_on_row(request, pk: int, service, done: str):
+    """Run `service` (retry or skip) on one sync row of the user's agencies; say what happened; back to the page."""
     row = _row_or_404(request, pk)
     try:
-        sync_row_retry(row=row, actor=request.user)
+        service(row=row, actor=request.user)
     except DossierError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("Đã đưa bản tin của hồ sơ %(code)s vào hàng đợi gửi lại.") % {
-            "code": row.dossier.code})
+        messages.success(request, done % {"code": row.dossier.code})
     return redirect("integrations:sync")
+
+
+@staff_required
+@require_POST
+def retry(request, pk: int):
+    return _act_on_row(request, pk, sync_row_retry, _("Đã đưa bản tin của hồ sơ %(code)s vào hàng đợi gửi lại."))
 
 
 @staff_required
 @require_POST
 def skip(request, pk: int):
-    row = _row_or_404(request, pk)
-    try:
-        sync_row_skip(row=row, actor=request.user)
-    except DossierError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Đã bỏ qua bản tin; các bản tin sau của hồ sơ %(code)s sẽ được gửi.") % {
-            "code": row.dossier.code})
-    return redirect("integrations:sync")
+    return _act_on_row(request, pk, sync_row_skip,
+                       _("Đã bỏ qua bản tin; các bản tin sau của hồ sơ %(code)s sẽ được gửi."))
 
 
 @staff_required
