@@ -25,12 +25,13 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.notifications import _busy_seconds, actor_main  # noqa: E402 (the same acting process: receptions)
+
 BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 EXPECTED = [("DongBoHoSoMC", "2"), ("CapNhatTienDoHoSoMC", "2")]
 
@@ -103,14 +104,6 @@ def main(argv: list[str] | None = None) -> int:
         sink.unlink(missing_ok=True)
 
 
-def _busy_seconds() -> float:
-    """CPU seconds the whole machine has spent busy so far (Linux /proc/stat; 0 elsewhere)."""
-    try:
-        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    except (OSError, ValueError):
-        return 0.0
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
-    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def _cpu_seconds(pids) -> float:
@@ -146,48 +139,6 @@ def _backend_pids() -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def actor_main() -> int:
-    """An acting process (`--act`): reads {"threads", "work": [[dossier id, clerk id], ...]}, prints "ready",
-    waits for "go", performs the receptions, prints {"done", "errors"}."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onecua.settings.dev")
-    import django
-
-    django.setup()
-    from django.db import connections
-
-    from accounts.models import User
-    from dossiers import services
-    from dossiers.models import Dossier
-
-    order = json.loads(sys.stdin.readline())
-    work = order["work"]
-    dossiers = Dossier.objects.in_bulk([pk for pk, _clerk in work])
-    clerks = User.objects.in_bulk({clerk for _pk, clerk in work})
-    tasks = [(dossiers[pk], clerks[clerk]) for pk, clerk in work]
-    connections.close_all()
-    errors: list[str] = []
-    done = [0]
-
-    def act(part):
-        try:
-            for dossier, clerk in part:
-                services.dossier_receive(dossier=dossier, actor=clerk)
-                done[0] += 1
-        except Exception as exc:  # noqa: BLE001 - reported to the parent
-            errors.append(repr(exc))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=act, args=(tasks[i::order["threads"]],)) for i in range(order["threads"])]
-    print("ready", flush=True)
-    if sys.stdin.readline().strip() != "go":
-        return 1
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    print(json.dumps({"done": done[0], "errors": errors[:3]}), flush=True)
-    return 0
 
 
 def run(args, env: dict, portal, worker_pid: int) -> int:
