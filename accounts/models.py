@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from procedures.models import Agency
@@ -14,6 +15,12 @@ class User(AbstractUser):
     full_name = models.CharField(_("họ và tên"), max_length=255, blank=True)
     phone = models.CharField(_("số điện thoại"), max_length=20, blank=True, default="")
     email = models.EmailField(_("thư điện tử"), blank=True, default="")
+    # A citizen who signs in through the national identity (accounts/oidc.py) is known by this number, never by
+    # the e-mail address; empty for local accounts and staff.
+    personal_id = models.CharField(_("số định danh cá nhân"), max_length=12, blank=True, default="")
+    birth_date = models.DateField(_("ngày sinh"), null=True, blank=True)
+    # Changed by "sign out everywhere": every session signed in before carries a hash that no longer matches.
+    session_salt = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     objects = UserManager()
 
@@ -23,6 +30,8 @@ class User(AbstractUser):
         constraints = [
             models.UniqueConstraint(fields=["phone"], condition=~Q(phone=""), name="user_phone_unique"),
             models.UniqueConstraint(fields=["email"], condition=~Q(email=""), name="user_email_unique"),
+            models.UniqueConstraint(fields=["personal_id"], condition=~Q(personal_id=""),
+                                    name="user_personal_id_unique"),
         ]
 
     def __str__(self) -> str:
@@ -31,6 +40,16 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return str(self)
+
+    def _get_session_auth_hash(self, secret=None):
+        """Django's session hash (an HMAC of the password), mixed with `session_salt` once the user has signed out
+        everywhere (accounts.sessions.sign_out_everywhere): all older sessions then fail Django's check. Both the
+        current hash and those of SECRET_KEY_FALLBACKS go through here."""
+        base = super()._get_session_auth_hash(secret=secret)
+        if not self.session_salt:
+            return base
+        return salted_hmac("onecua.accounts.User.session_salt", f"{base}:{self.session_salt}", secret=secret,
+                           algorithm="sha256").hexdigest()
 
 
 class Role(models.TextChoices):

@@ -21,8 +21,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import second_factor, services
 from accounts.forms import OTPCodeForm, RegisterForm
+from accounts.oidc_views import sign_in_choices
 from accounts.ratelimit import client_ip, count_hit
-from accounts.selectors import is_staff_member
+from accounts.selectors import is_staff_member, landing_url
 
 
 def _registration_limited(request) -> bool:
@@ -51,17 +52,17 @@ def register(request):
     return render(request, "accounts/register.html", {"form": form}, status=400 if form.errors else 200)
 
 
-def landing_url(user) -> str:
-    """Where a sign-in lands without a `next`: staff on their workspace queues, everyone else where
-    LOGIN_REDIRECT_URL says (the home page)."""
-    return reverse("workspace:home") if is_staff_member(user=user) else reverse(settings.LOGIN_REDIRECT_URL)
-
-
 class SignInView(LoginView):
-    """Django's sign-in view; only the default destination differs (landing_url). A safe `next` still wins."""
+    """Django's sign-in view; only the default destination differs (landing_url). A safe `next` still wins. The
+    OpenID Connect providers that are configured (accounts/oidc.py) are offered above the local accounts' form."""
 
     def get_default_redirect_url(self):
         return landing_url(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["oidc_choices"] = sign_in_choices(context.get("next") or "")
+        return context
 
 
 # ---------------------------------------------------------------- second factor (TOTP)

@@ -15,6 +15,7 @@ class ApplicantForm(forms.Form):
     applicant_id_number = forms.CharField(label=_("Số định danh cá nhân (12 chữ số)"), max_length=20)
     applicant_birth_date = forms.DateField(
         label=_("Ngày sinh (dd/mm/yyyy)"), required=False, input_formats=["%d/%m/%Y"],
+        widget=forms.DateInput(format="%d/%m/%Y"),
         error_messages={"invalid": _("Nhập ngày sinh theo dạng dd/mm/yyyy, ví dụ 05/09/1990.")})
     applicant_phone = forms.CharField(label=_("Số điện thoại di động"), max_length=20)
     applicant_email = forms.EmailField(label=_("Thư điện tử (để nhận thông báo)"), required=False,
@@ -27,9 +28,20 @@ class ApplicantForm(forms.Form):
         widget=forms.RadioSelect, required=False,
         help_text=_("Trực tuyến: bản điện tử có chữ ký số, tải về trên trang tra cứu hồ sơ."))
 
-    def __init__(self, *args, procedure, **kwargs):
+    LOCKED = frozenset({"applicant_name", "applicant_id_number", "applicant_birth_date", "applicant_phone"})
+
+    def __init__(self, *args, procedure, identity: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["agency"].queryset = procedure.agencies.filter(is_one_stop_desk=True).order_by("name")
+        # A citizen signed in through the national identity: name, ID number, birth date and phone come from the
+        # account (citizen_identity) and cannot be changed here; whatever a browser posts for them is ignored
+        # (a disabled field's value is its initial one).
+        for name, value in (identity or {}).items():
+            if name in self.fields and value:
+                self.fields[name].initial = value
+                if name in self.LOCKED:
+                    self.fields[name].disabled = True
+                    self.fields[name].help_text = _("Lấy từ tài khoản định danh điện tử, không sửa được ở đây.")
         for name in ("applicant_name", "applicant_id_number", "applicant_phone", "applicant_address"):
             self.fields[name].error_messages["required"] = _("Vui lòng nhập %(label)s.") % {
                 "label": str(self.fields[name].label).lower()}
@@ -46,6 +58,16 @@ class ApplicantForm(forms.Form):
 
     def clean_requested_delivery(self):
         return self.cleaned_data["requested_delivery"] or ResultDelivery.ELECTRONIC  # the choice shown as made
+
+
+def citizen_identity(user) -> dict | None:
+    """The applicant fields a signed-in citizen's account vouches for (an account keyed by a personal
+    identification number, accounts/oidc.py); None for anyone else (anonymous, local accounts, staff)."""
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "personal_id", ""):
+        return None
+    return {"applicant_name": user.full_name, "applicant_id_number": user.personal_id,
+            "applicant_birth_date": user.birth_date, "applicant_phone": user.phone,
+            "applicant_email": user.email}
 
 
 class TrackForm(forms.Form):
