@@ -132,7 +132,12 @@ class StaffUserCreationForm(AdminUserCreationForm):
 class UserAdmin(ScopedChoicesMixin, BaseUserAdmin):
     list_display = ("username", "full_name", "email", "is_staff", "is_active")
     search_fields = ("username", "full_name", "email")
-    fieldsets = BaseUserAdmin.fieldsets + ((_("Thông tin liên hệ"), {"fields": ("full_name", "phone")}),)
+    fieldsets = BaseUserAdmin.fieldsets + (
+        (_("Thông tin liên hệ"), {"fields": ("full_name", "phone")}),
+        # Filled from the identity provider's claims at sign-in (accounts/oidc.py), never typed here.
+        (_("Định danh điện tử"), {"fields": ("personal_id", "birth_date")}),
+    )
+    readonly_fields = ("personal_id", "birth_date")
     add_form = StaffUserCreationForm
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "full_name", "usable_password", "password1",

@@ -2,11 +2,23 @@
 is remembered in the session, and a signed-in applicant sees the dossiers linked to their account. Every citizen
 page of a dossier (portal, payments, signed results) goes through `tracked_or_404`."""
 
+from django.db.models import Q
 from django.http import Http404
 
 from dossiers.models import Dossier
 
 TRACKED_KEY = "portal_tracked_dossiers"
+
+
+# ---------------------------------------------------------------- the citizen's own dossiers
+def citizen_dossiers_q(user) -> Q:
+    """The dossiers that are a signed-in citizen's own: linked to the account, and, for an account keyed by a
+    personal identification number (signed in through the national identity), those whose applicant or authorised
+    person bears that number — desk dossiers received before the account existed included."""
+    match = Q(applicant_user=user)
+    if getattr(user, "personal_id", ""):
+        match |= Q(applicant_id_number=user.personal_id) | Q(authorised_id_number=user.personal_id)
+    return match
 
 
 # ---------------------------------------------------------------- tracking
@@ -22,7 +34,11 @@ def tracked_or_404(request, code: str) -> Dossier:
     dossier = Dossier.objects.select_related("procedure", "receiving_agency").filter(code=code).first()
     if dossier is None:
         raise Http404
-    owner = request.user.is_authenticated and dossier.applicant_user_id == request.user.pk
+    user = request.user
+    owner = user.is_authenticated and (
+        dossier.applicant_user_id == user.pk
+        or (getattr(user, "personal_id", "") and user.personal_id in (dossier.applicant_id_number,
+                                                                        dossier.authorised_id_number)))
     if not owner and dossier.pk not in request.session.get(TRACKED_KEY, []):
         raise Http404
     return dossier

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from accounts.scoping import staff_agency_ids
+from dossiers.access import citizen_dossiers_q
 from dossiers.models import TERMINAL_STATES, Attachment, Dossier
 from dossiers.selectors import citizen_timeline, period_bounds
 from notifications.models import Notification
@@ -50,10 +51,11 @@ def access_log_rows(*, user, code: str = "", person: str = "", start: date | Non
 
 # ---------------------------------------------------------------- a citizen's own data
 def own_dossiers(*, user) -> QuerySet[Dossier]:
-    """The dossiers linked to the citizen's account, and only those."""
+    """The citizen's own dossiers (linked to the account, or bearing the personal identification number the
+    account is keyed by), and only those."""
     if user is None or not user.is_authenticated:
         return Dossier.objects.none()
-    return Dossier.objects.filter(applicant_user=user)
+    return Dossier.objects.filter(citizen_dossiers_q(user))
 
 
 def own_attachments(*, user) -> QuerySet[Attachment]:
@@ -122,7 +124,8 @@ def personal_data_of(*, user, now: datetime | None = None) -> dict:
     return {
         "generated_at": now or timezone.now(),
         "account": {"username": user.username, "full_name": user.full_name, "email": user.email,
-                    "phone": user.phone, "date_joined": user.date_joined, "last_login": user.last_login},
+                    "phone": user.phone, "personal_id": user.personal_id, "birth_date": user.birth_date,
+                    "date_joined": user.date_joined, "last_login": user.last_login},
         "dossiers": [_dossier(d, sections) for d in dossiers],
         "correction_requests": [
             {"created_at": c.created_at, "dossier": c.dossier.code if c.dossier else None,

@@ -96,6 +96,20 @@ def test_my_dossiers_lists_every_dossier_bearing_the_id_number(client, world, ci
         assert client.get(reverse("portal:dossier", args=[someone_else.code])).status_code == 404
 
 
+def test_a_dossier_bearing_the_id_number_opens_directly_and_is_in_the_data_download(client, world, citizen):
+    older = desk_dossier(world)
+    someone_else = desk_dossier(world, id_number="079203001234", name="Trần Văn Nộp")
+    client.force_login(citizen)  # a fresh session: "Hồ sơ của tôi" never opened, nothing tracked
+    with at(T_ACT):
+        assert client.get(reverse("portal:dossier", args=[older.code])).status_code == 200
+        assert client.get(reverse("portal:dossier", args=[someone_else.code])).status_code == 404
+        download = client.get(reverse("privacy:my_data_download", args=["json"]))
+    assert download.status_code == 200
+    data = download.content.decode()
+    assert older.code in data and someone_else.code not in data
+    assert PERSONAL_ID in data  # the citizen's own data, their number included
+
+
 def test_a_local_account_sees_only_its_own_and_claimed_dossiers(client, world):
     desk_dossier(world, id_number=PERSONAL_ID)
     own = world.submitted(applicant_user=world.citizen)
