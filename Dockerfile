@@ -10,7 +10,7 @@ RUN pip install --no-cache-dir -c constraints.txt -e .
 COPY . .
 # Build-time values only: the production settings refuse a short secret key or no https PUBLIC_BASE_URL.
 RUN export DJANGO_SECRET_KEY="build-$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
-        DJANGO_ALLOWED_HOSTS=localhost PUBLIC_BASE_URL=https://build.invalid \
+        DJANGO_ALLOWED_HOSTS=localhost PUBLIC_BASE_URL=https://build.invalid CACHE_URL=redis://build.invalid:6379/0 \
     && python manage.py collectstatic --noinput && python manage.py compilemessages --ignore=.venv
 EXPOSE 8000
 # onecua/gunicorn.conf.py: the access log goes through the filter that masks tokens and personal data.

@@ -31,6 +31,7 @@ from pypdf.filters import ASCII85Decode, ASCIIHexDecode, LZWDecode, RunLengthDec
 from pypdf.generic import ArrayObject, DictionaryObject, EncodedStreamObject, IndirectObject
 
 from core.errors import InvalidInput
+from core.storage import entries
 from procedures.text import strip_diacritics
 
 SIGNATURES = [
@@ -362,17 +363,10 @@ def remove_parked_uploads(*, older_than: timedelta | None = None) -> int:
     if older_than is None:
         older_than = timedelta(hours=settings.ONECUA["PARKED_UPLOAD_HOURS"])
     cutoff = timezone.now() - older_than
-    try:
-        _dirs, files = default_storage.listdir(PARKED_DIR)
-    except FileNotFoundError:
-        return 0
     removed = 0
-    for file_name in files:
-        path = f"{PARKED_DIR}/{file_name}"
-        try:
-            if default_storage.get_modified_time(path) < cutoff:
-                default_storage.delete(path)
-                removed += 1
-        except FileNotFoundError:  # confirmed (and deleted) meanwhile
-            continue
+    # One listing with the times (one request to an object store, not one per file).
+    for entry in entries(default_storage, PARKED_DIR):
+        if entry.modified < cutoff:
+            default_storage.delete(entry.name)  # deleting a file confirmed (and deleted) meanwhile is no error
+            removed += 1
     return removed

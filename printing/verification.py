@@ -43,32 +43,64 @@ _ROOTS: dict[tuple, list] = {}
 _ROOTS_LOCK = threading.Lock()
 
 
-def _root_files() -> list[Path]:
-    files = []
+STORAGE_PREFIX = "storage:"
+
+
+def _root_sources() -> list[tuple[str, tuple, object]]:
+    """(label, what identifies its current version, a reader of its bytes) for each configured root file: an
+    entry "storage:<folder or file>" is read from private storage (the local disk or the bucket, one listing per
+    folder), any other entry from the local file system."""
+    from django.core.files.storage import default_storage
+
+    from core.storage import entries
+
+    sources = []
     for entry in getattr(settings, "SIGNING_TRUST_ROOTS", None) or []:
-        path = Path(str(entry).strip())
+        text = str(entry).strip()
+        if text.startswith(STORAGE_PREFIX):
+            name = text[len(STORAGE_PREFIX):].strip("/")
+            if not name:
+                continue
+            found = [e for e in entries(default_storage, name) if Path(e.name).suffix.lower() in CERT_SUFFIXES]
+            if not found and Path(name).suffix.lower() in CERT_SUFFIXES:
+                folder = name.rpartition("/")[0]
+                found = [e for e in entries(default_storage, folder) if e.name == name]
+            for item in found:
+                sources.append((item.name, ("storage", item.name, item.modified.timestamp(), item.size),
+                                lambda n=item.name: _read_stored(default_storage, n)))
+            continue
+        path = Path(text)
+        files = []
         if path.is_dir():
-            files.extend(sorted(p for p in path.iterdir() if p.suffix.lower() in CERT_SUFFIXES and p.is_file()))
+            files = sorted(p for p in path.iterdir() if p.suffix.lower() in CERT_SUFFIXES and p.is_file())
         elif path.is_file():
-            files.append(path)
-    return files
+            files = [path]
+        for file in files:
+            stat = file.stat()
+            sources.append((file.name, (str(file), stat.st_mtime_ns, stat.st_size), file.read_bytes))
+    return sources
+
+
+def _read_stored(storage, name: str) -> bytes:
+    with storage.open(name, "rb") as handle:
+        return handle.read()
 
 
 def trust_roots() -> list:
     """The configured root certificates (asn1crypto), read again when a file changes."""
     from pyhanko.keys import load_certs_from_pemder_data
 
-    files = _root_files()
-    signature = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    sources = _root_sources()
+    signature = tuple(version for _label, version, _read in sources)
     with _ROOTS_LOCK:
         if signature in _ROOTS:
             return _ROOTS[signature]
     roots = []
-    for path in files:
+    for label, _version, read in sources:
         try:
-            roots.extend(load_certs_from_pemder_data(path.read_bytes()))
+            roots.extend(load_certs_from_pemder_data(read()))
         except Exception:  # noqa: BLE001 - one unreadable file must not hide the others
-            logger.error("Signing trust root %s is not a PEM or DER certificate; ignored.", path.name)
+            logger.error("Signing trust root %s is not a PEM or DER certificate; ignored.", Path(label).name)
     with _ROOTS_LOCK:
         _ROOTS.clear()
         _ROOTS[signature] = roots

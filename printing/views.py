@@ -5,11 +5,12 @@ signed result (after code + phone, or from their account: dossiers.access.tracke
 import logging
 
 from django.conf import settings
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.ratelimit import client_ip, count_hit
+from core.storage import download_response
 from dossiers.access import tracked_or_404
 from printing.forms import VerifyForm, verify_max_bytes
 from printing.models import ResultSignature, SigningOutcome
@@ -67,12 +68,9 @@ def result_download(request, code: str):
     record = signed_result_of(dossier)
     if record is None:
         raise Http404
-    try:
-        handle = record.attachment.file.open("rb")
+    try:  # streamed, or a redirect to a short-lived pre-signed URL (PRIVATE_DOWNLOADS), after the check above
+        return download_response(record.attachment.file, filename=f"ket-qua-{dossier.code}.pdf",
+                                 content_type="application/pdf")
     except OSError:
         logger.error("The stored signed result %s cannot be read.", record.pk)
         raise Http404 from None
-    response = FileResponse(handle, content_type="application/pdf", as_attachment=True,
-                            filename=f"ket-qua-{dossier.code}.pdf")
-    response["Cache-Control"] = "private, no-store"
-    return response

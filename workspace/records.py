@@ -1,10 +1,11 @@
 """Staff access to one dossier (shared by every staff view) and its records: events, attachment downloads."""
 
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import render
 
 from accounts.decorators import staff_required
+from core.storage import download_response
 from dossiers.models import Attachment, Dossier
 from dossiers.selectors import dossier_events, dossier_for_staff
 from dossiers.uploads import EXTENSIONS, download_name
@@ -37,8 +38,9 @@ def attachment_download(request, pk: int, attachment_pk: int):
     content_type = attachment.content_type if attachment.content_type in EXTENSIONS else "application/octet-stream"
     filename = download_name(document_name=attachment.document.name if attachment.document else "",
                              content_type=content_type)
-    response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=filename,
-                            content_type=content_type)
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    # Streamed, or a redirect to a short-lived pre-signed URL of the object store (PRIVATE_DOWNLOADS), after the
+    # scope check above; never cached.
+    try:
+        return download_response(attachment.file, filename=filename, content_type=content_type)
+    except FileNotFoundError as exc:
+        raise Http404 from exc

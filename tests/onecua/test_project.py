@@ -49,8 +49,13 @@ def test_docker_compose_puts_the_web_server_behind_an_https_proxy_it_alone_trust
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
     services = compose["services"]
     proxy, web = services["proxy"], services["web"]
-    argv = shlex.split(proxy["command"])
-    assert argv[:2] == ["caddy", "reverse-proxy"] and argv[argv.index("--to") + 1] == "web:8000"
+    assert proxy["image"].startswith("nginx:")
+    assert "./deploy/nginx.conf:/etc/nginx/nginx.conf:ro" in proxy["volumes"]
+    nginx = (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
+    assert re.search(r"upstream onecua_web \{[^}]*server web:8000", nginx)
+    assert "proxy_pass http://onecua_web;" in nginx
+    # The client's address is replaced by the one nginx saw, never appended to what the client sent.
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in nginx
     assert {"80:80", "443:443"} <= set(proxy["ports"])
     assert "ports" not in web  # reached through the proxy only
     proxy_ip = _default(proxy["networks"]["default"]["ipv4_address"])

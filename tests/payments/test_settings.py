@@ -53,7 +53,8 @@ def run_with(env: dict, tmp_path) -> subprocess.CompletedProcess:
                    "DATABASE_URL": f"sqlite:///{tmp_path}/prod.sqlite3", "PRIVATE_STORAGE_ROOT": str(tmp_path),
                    "DJANGO_SETTINGS_MODULE": "onecua.settings.prod", "DJANGO_ALLOWED_HOSTS": "motcua.example.gov.vn",
                    "DJANGO_SECRET_KEY": "ci-6hQ2vR8mZk1LwP0xYt7NcJ3bFa9GdUe5Hs4Kq2Wm8Vr1Tz6Py0Lo3Ni7Bx5Cj",
-                   "PUBLIC_BASE_URL": "https://motcua.example.gov.vn", **env}
+                   "PUBLIC_BASE_URL": "https://motcua.example.gov.vn",
+                   "CACHE_URL": "redis://127.0.0.1:6379/15", **env}
     return subprocess.run([sys.executable, "-c", "import django; django.setup(); print('started')"],
                           cwd=django_settings.BASE_DIR, env=environment, capture_output=True, text=True, timeout=120)
 

@@ -266,7 +266,7 @@ def test_the_production_settings_require_the_second_factor_of_administrators_and
 
     script = "from django.conf import settings; print(settings.OTP_REQUIRED_FOR_ADMINS)"
     env = {**os.environ, "DJANGO_SECRET_KEY": secrets.token_urlsafe(50), "DJANGO_ALLOWED_HOSTS": "a.example",
-           "PUBLIC_BASE_URL": "https://a.example"}
+           "PUBLIC_BASE_URL": "https://a.example", "CACHE_URL": "redis://127.0.0.1:6379/15"}
     for name in ("OTP_REQUIRED_FOR_ADMINS", "EMAIL_BACKEND"):
         env.pop(name, None)
     for module, expected in (("onecua.settings.prod", "True"), ("onecua.settings.dev", "False")):

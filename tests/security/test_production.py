@@ -16,6 +16,7 @@ GOOD = {
     "DJANGO_SECRET_KEY": "ci-6hQ2vR8mZk1LwP0xYt7NcJ3bFa9GdUe5Hs4Kq2Wm8Vr1Tz6Py0Lo3Ni7Bx5Cj",
     "DJANGO_ALLOWED_HOSTS": "motcua.example.gov.vn",
     "PUBLIC_BASE_URL": "https://motcua.example.gov.vn",
+    "CACHE_URL": "redis://127.0.0.1:6379/15",  # production needs a shared cache; nothing connects at start-up
 }
 
 
