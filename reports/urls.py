@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import views
+from reports import feedback_report, views
 
 app_name = "reports"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("ho-so/", views.drill_down, name="drill_down"),
     path("tong-quan/", views.dashboard, name="dashboard"),
     path("chi-so-766/", views.scores, name="scores"),
+    path("phan-anh/", feedback_report.feedback_report, name="feedback"),
     path("tong-hop-lai/", views.rebuilds, name="rebuilds"),
     path("tong-hop-lai/chay/", views.rebuild, name="rebuild"),
 ]
