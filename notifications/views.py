@@ -34,6 +34,10 @@ KIND_LABELS = {
     "satisfaction_follow_up": gettext_lazy("Lãnh đạo: đánh giá không hài lòng cần phản hồi"),
     "taken": gettext_lazy("Tài khoản: có người đăng ký bằng địa chỉ đã có tài khoản"),
     "created": gettext_lazy("Tài khoản: đã tạo tài khoản"),
+    "feedback_received": gettext_lazy("Lãnh đạo: có phản ánh, kiến nghị mới"),
+    "feedback_assigned": gettext_lazy("Cán bộ: được giao trả lời phản ánh, kiến nghị"),
+    "feedback_answered": gettext_lazy("Đã trả lời phản ánh, kiến nghị"),
+    "feedback_overdue": gettext_lazy("Phản ánh, kiến nghị quá hạn trả lời"),
 }
 
 

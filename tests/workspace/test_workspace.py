@@ -454,7 +454,8 @@ def notification_kinds_in_the_code() -> set[str]:
     # The applicants' messages: the kinds the action registry names, and every text in the templates.
     kinds = {action.message for action in ACTIONS.values() if action.message}
     kinds |= {path.stem for path in Path(settings.BASE_DIR, "templates", "notifications", "messages").glob("*.txt")}
-    for folder in ("accounts", "dossiers", "notifications", "surveys", "privacy", "reports"):
+    for folder in ("accounts", "dossiers", "notifications", "surveys", "privacy", "reports", "feedback", "payments",
+                   "printing", "portal", "workspace"):  # not integrations: its kind="…" are sync rows
         for path in Path(settings.BASE_DIR, folder).rglob("*.py"):
             text = path.read_text(encoding="utf-8")
             kinds |= set(re.findall(r'\bMessage\(\s*"([a-z_]+)"', text))
