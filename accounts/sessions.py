@@ -57,10 +57,12 @@ class StaffIdleTimeoutMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or not _is_staff(user):
             return None
+        minutes = idle_minutes()
+        if minutes <= 0:  # no timeout: nothing to keep in the session either
+            return None
         now = timezone.now().timestamp()
         last = request.session.get(LAST_SEEN_KEY)
-        minutes = idle_minutes()
-        if isinstance(last, (int, float)) and minutes > 0 and now - last > minutes * 60:
+        if isinstance(last, (int, float)) and now - last > minutes * 60:
             logout(request)
             messages.info(request, _("Phiên làm việc đã kết thúc vì không thao tác quá %(n)s phút. Vui lòng đăng "
                                      "nhập lại.") % {"n": minutes})

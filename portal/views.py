@@ -4,7 +4,6 @@ Submission keeps nothing in the session: files already checked are parked in pri
 by signed tokens in the page, so an expired session or a refused field never loses what was entered.
 """
 
-import os
 from contextlib import ExitStack
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -24,12 +23,19 @@ from django.views.decorators.http import require_POST
 from accounts.ratelimit import count_hit
 from core.errors import ActionForbidden, DossierError, InvalidInput
 from core.http import pdf_response
+from core.storage import touch
 from dossiers import services
 from dossiers.access import remember_tracked, tracked_or_404
-from dossiers.models import Dossier, ResultDelivery, State
-from dossiers.selectors import citizen_forms, citizen_timeline, find_tracked_dossier, next_step
+from dossiers.models import ResultDelivery, State
+from dossiers.selectors import (
+    citizen_forms,
+    citizen_timeline,
+    dossiers_of_citizen,
+    find_tracked_dossier,
+    next_step,
+)
 from dossiers.uploads import PARKED_DIR, check_upload
-from portal.forms import AnswerSupplementForm, ApplicantForm, TrackForm, WithdrawForm
+from portal.forms import AnswerSupplementForm, ApplicantForm, TrackForm, WithdrawForm, citizen_identity
 from printing.documents import render_dossier_form
 from procedures.models import Procedure
 
@@ -47,10 +53,7 @@ def _park(uploaded, *, owner: str) -> str:
     key = salted_hmac(f"{SIGNING_SALT}.parked", f"{owner}:{checked.sha256}", algorithm="sha256").hexdigest()[:40]
     name = f"{PARKED_DIR}/{key}{checked.extension}"
     if default_storage.exists(name):
-        try:  # parked again now: not one of the abandoned files the clean-up removes
-            os.utime(default_storage.path(name))
-        except (NotImplementedError, OSError):
-            pass
+        touch(default_storage, name)  # parked again now: not one of the abandoned files the clean-up removes
     else:
         name = default_storage.save(name, checked.content or uploaded)
     return signing.dumps({"path": name, "name": uploaded.name[-200:]}, salt=SIGNING_SALT)
@@ -115,7 +118,7 @@ def _procedure(code: str) -> Procedure:
 
 def submit(request, national_code: str):
     procedure = _procedure(national_code)
-    form = ApplicantForm(request.POST or None, procedure=procedure)
+    form = ApplicantForm(request.POST or None, procedure=procedure, identity=citizen_identity(request.user))
     if _uploads_limited(request):
         # What was typed (and the files kept from earlier posts) is shown again; this post's files are not taken.
         slots, _files_ok = _document_slots(request, procedure, accept_files=False)
@@ -168,6 +171,12 @@ def submit_confirm(request, national_code: str):
         name=payload["applicant_name"], id_number=payload["applicant_id_number"], phone=payload["applicant_phone"],
         email=payload.get("applicant_email", ""), address=payload.get("applicant_address", ""),
         birth_date=payload.get("applicant_birth_date") or None)
+    identity = citizen_identity(request.user)
+    if identity:  # the account's identity wins over anything the reviewed page carried
+        applicant = services.ApplicantData(
+            name=identity["applicant_name"] or applicant.name, id_number=identity["applicant_id_number"],
+            phone=identity["applicant_phone"] or applicant.phone, email=applicant.email, address=applicant.address,
+            birth_date=identity["applicant_birth_date"] or applicant.birth_date)
     parked = {int(k): _unpark(v) for k, v in payload["files"].items()}
     if any(v is None for v in parked.values()):
         messages.error(request, _("Tệp đính kèm đã hết hạn lưu tạm. Vui lòng đính kèm lại."))
@@ -328,6 +337,7 @@ def withdraw(request, code: str):
 
 
 # ---------------------------------------------------------------- my dossiers
+MINE_LIMIT = 200  # the newest dossiers shown
 @login_required
 def my_dossiers(request):
     form = TrackForm(request.POST or None)
@@ -345,7 +355,10 @@ def my_dossiers(request):
             else:
                 messages.success(request, _("Đã thêm hồ sơ %(code)s vào danh sách của bạn.") % {"code": dossier.code})
                 return redirect("portal:mine")
-    dossiers = Dossier.objects.filter(applicant_user=request.user).select_related("procedure").order_by(
-        "-submitted_at")
-    return render(request, "portal/mine.html", {"dossiers": dossiers, "form": form})
+    dossiers = list(dossiers_of_citizen(user=request.user)[:MINE_LIMIT])
+    for dossier in dossiers:  # each opens on the tracking pages (dossiers.access.tracked_or_404) from here
+        if dossier.applicant_user_id != request.user.pk:
+            remember_tracked(request, dossier)
+    return render(request, "portal/mine.html", {"dossiers": dossiers, "form": form,
+                                                "by_identity": bool(citizen_identity(request.user))})
 

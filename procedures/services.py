@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from procedures.catalog_io import COLUMNS, DOCUMENT_KEYS, EXTRA_CELLS_KEY, FEE_KEYS, REQUIRED_COLUMNS, Row
 from procedures.formatting import DATE_INPUT_FORMATS
 from procedures.models import DEADLINE_FIELDS, Agency, Field, Procedure, ProcedureFee, RequiredDocument
-from procedures.signals import announce_deadline_rules_changed
+from procedures.signals import announce_deadline_rules_changed, bump_catalog_version
 
 CHUNK_SIZE = 200
 TIME_INPUT_FORMATS = ["%H:%M", "%H:%M:%S"]
@@ -57,6 +57,8 @@ def catalog_import(
                         progress(1)
         if dry_run:
             transaction.set_rollback(True)
+    if not dry_run:  # documents and fees are written in bulk, which sends no signal: the cached pages go stale
+        bump_catalog_version()
     return report
 
 

@@ -14,3 +14,52 @@ def announce_deadline_rules_changed(*, procedure_id: int | None = None, reason: 
     transaction.on_commit(
         lambda: deadline_rules_changed.send(sender=None, procedure_id=procedure_id, reason=reason), robust=False
     )
+
+
+# ---------------------------------------------------------------- the catalog's version (cached catalog pages)
+# The public catalog pages keep their fragments in the cache with this version (procedures.views); any change to
+# the catalog — a procedure, its documents, fees or desks, a field, an agency — sets a new one, so the next request
+# renders afresh (the old fragments expire unused, after CATALOG_FRAGMENT_SECONDS at most). The version lives in
+# the shared cache, so every process and node sees the same one. Imported by every process (dossiers' ready()).
+CATALOG_VERSION_KEY = "procedures:catalog-version"
+CATALOG_FRAGMENT_SECONDS = 600  # how long a cached catalog fragment lives (procedures.views)
+
+
+def catalog_version() -> str:
+    from django.core.cache import cache
+
+    version = cache.get(CATALOG_VERSION_KEY)
+    if version is None:
+        cache.add(CATALOG_VERSION_KEY, _new_version(), timeout=None)  # add: concurrent first readers agree
+        version = cache.get(CATALOG_VERSION_KEY) or "uncached"
+    return version
+
+
+def _new_version() -> str:
+    import uuid
+
+    return uuid.uuid4().hex
+
+
+def bump_catalog_version(**kwargs) -> None:
+    """A receiver: a new catalog version at once, at each change. (Not after the commit: announcements after commit
+    are the deadline rules'. A page rendered between a change and its commit may cache the old rows under the new
+    version; the catalog fragments are therefore kept CATALOG_FRAGMENT_SECONDS only, which bounds that case.)"""
+    from django.core.cache import cache
+
+    cache.set(CATALOG_VERSION_KEY, _new_version(), timeout=None)
+
+
+def _connect_catalog_receivers() -> None:
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    from procedures.models import Agency, Field, Procedure, ProcedureFee, RequiredDocument
+
+    for model in (Procedure, Field, Agency, RequiredDocument, ProcedureFee):
+        post_save.connect(bump_catalog_version, sender=model, dispatch_uid=f"catalog-version-save-{model.__name__}")
+        post_delete.connect(bump_catalog_version, sender=model,
+                            dispatch_uid=f"catalog-version-delete-{model.__name__}")
+    m2m_changed.connect(bump_catalog_version, sender=Procedure.agencies.through, dispatch_uid="catalog-version-m2m")
+
+
+_connect_catalog_receivers()

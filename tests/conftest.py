@@ -36,3 +36,14 @@ def _root_log_level_kept():
     level = root.level
     yield
     root.setLevel(level)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (the catalog's cached pages, rate limits, one-shot notices are kept
+    there), so no test sees what another left."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -15,10 +15,11 @@ from accounts.models import Role
 from accounts.selectors import memberships_of
 from core.errors import ConcurrentChange, DossierError
 from core.http import pdf_response
+from core.masking import mask_digits
 from dossiers import permissions, services
 from dossiers.actions import STAFF_ACTIONS
 from dossiers.form_numbers import FORM_TITLES
-from dossiers.models import Dossier
+from dossiers.models import Dossier, State
 from dossiers.selectors import (
     QUEUE_BY_KEY,
     citizen_forms,
@@ -26,11 +27,13 @@ from dossiers.selectors import (
     dossier_events,
     dossier_for_staff,
     queue_dossiers,
+    queue_page,
     staff_queues,
     tracking_book_dossiers,
 )
 from printing.documents import render_dossier_form, render_tracking_book
 from privacy.services import access_record, access_record_many
+from procedures.formatting import vn_short_datetime
 from procedures.models import Agency
 from workspace import forms
 from workspace.forms import BookForm, IntakeForm
@@ -48,7 +51,8 @@ def _number(value: str | None) -> int | None:
 # ---------------------------------------------------------------- queues
 @staff_required
 def staff_home(request):
-    queues = staff_queues(user=request.user)
+    now, today = timezone.now(), timezone.localdate()
+    queues = staff_queues(user=request.user, now=now)
     # By default the first queue with something in it (a leader with dossiers awaiting approval sees them, not
     # an empty "awaiting assignment"); every queue empty: the first one.
     default = next((q.key for q, count in queues if count), queues[0][0].key if queues else None)
@@ -56,13 +60,25 @@ def staff_home(request):
     if key != "all" and key not in QUEUE_BY_KEY:
         key = default
     search = request.GET.get("tim", "").strip()[:100]
-    dossiers = queue_dossiers(user=request.user, key=None if key == "all" else key, search=search)
-    page = Paginator(dossiers, PAGE_SIZE).get_page(request.GET.get("page"))
+    dossiers = queue_dossiers(user=request.user, key=None if key == "all" else key, search=search, now=now)
+    paginator = Paginator(dossiers, PAGE_SIZE)
+    counted = {q.key: count for q, count in queues}
+    if key in counted and not search:
+        paginator.count = counted[key]  # the tab's count: the same filter, counted with the others
+    page = paginator.get_page(request.GET.get("page"))
+    # The page's 25 rows: ids first (sorted through the queue indexes), then those rows with the names they show.
+    page.object_list = queue_page(dossiers, offset=(page.number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    labels = {value: str(label) for value, label in State.choices}  # once, not get_state_display() per row
+    detail = reverse("workspace:detail", args=[0]).removesuffix("0/")  # the rows' links: "<detail>{pk}/"
+    for d in page.object_list:  # what the rows show, computed once here rather than by filters per cell
+        d.state_label, d.url, d.phone = labels.get(d.state, d.state), f"{detail}{d.pk}/", mask_digits(d.applicant_phone)
+        d.due_text = vn_short_datetime(d.due_at) if d.due_at else "—"
+        d.is_overdue = bool(d.due_at and d.due_at < now and d.state not in ("returned", "resolved"))
+        d.is_due_today = bool(d.due_at and timezone.localdate(d.due_at) == today)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "queues": queues, "current": key, "search": search, "page": page, "query_string": query.urlencode(),
-        "now": timezone.now(), "today": timezone.localdate(),
         "desks": [m.agency for m in memberships_of(user=request.user) if m.role == Role.CLERK],
     }
     return render(request, "workspace/home.html", context)

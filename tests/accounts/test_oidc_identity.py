@@ -146,6 +146,7 @@ def test_sign_out_everywhere_needs_a_post_and_a_signed_in_user(client, citizen):
 
 
 def test_staff_are_signed_out_after_the_idle_timeout(client, world, settings):
+    settings.ONECUA = {**settings.ONECUA, "STAFF_IDLE_MINUTES": 30}  # the default (off in the test settings)
     clerk = world.user("clerk@desk")
     home = reverse("workspace:home")
     with at(T_ACT):
