@@ -194,6 +194,11 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
                          include=["timeliness"]),
             models.Index(F("competent_agency"), Coalesce("resolved_at", "finished_at"),
                          name="dossier_competent_closed"),
+            # "Hồ sơ của tôi" for an account keyed by a personal identification number (dossiers.access).
+            models.Index(fields=["applicant_id_number"], condition=~Q(applicant_id_number=""),
+                         name="dossier_applicant_idno"),
+            models.Index(fields=["authorised_id_number"], condition=~Q(authorised_id_number=""),
+                         name="dossier_authorised_idno"),
         ]
         constraints = [
             models.CheckConstraint(
