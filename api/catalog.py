@@ -126,7 +126,7 @@ class Index(CatalogView):
                                             "links": serializers.DictField(child=serializers.CharField())}),
         **problems()})
     def get(self, request):
-        names = ("procedures", "agencies", "dossiers", "events", "schema", "docs")
+        names = ("procedures", "agencies", "figures", "dossiers", "events", "schema", "docs")
         return Response({"name": str(settings.SPECTACULAR_SETTINGS["TITLE"]),
                          "links": {name: reverse(f"api:{name}") for name in names} | {"token": reverse("oauth2_token")}})
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from api import catalog, docs, views
+from api import catalog, docs, figures, views
 
 app_name = "api"
 urlpatterns = [
@@ -14,6 +14,7 @@ urlpatterns = [
     path("procedures/<str:national_code>/", catalog.ProcedureDetail.as_view(), name="procedure-detail"),
     path("agencies/", catalog.AgencyList.as_view(), name="agencies"),
     path("agencies/<str:identifier>/", catalog.AgencyDetail.as_view(), name="agency-detail"),
+    path("figures/", figures.Figures.as_view(), name="figures"),
     path("dossiers/", views.DossierList.as_view(), name="dossiers"),
     path("dossiers/<str:code>/", views.DossierDetail.as_view(), name="dossier-detail"),
     path("dossiers/<str:code>/supplement/", views.SupplementAnswer.as_view(), name="dossier-supplement"),

@@ -127,6 +127,8 @@ def _push(transport: Transport, row: SyncRow) -> Reply:
         return transport.push_progress(row.payload)
     if row.kind == SyncKind.STATUS:
         return transport.push_status(row.payload)
+    if row.kind == SyncKind.RATING:
+        return transport.push_ratings(row.payload)
     updating = not row.creates
     reply = transport.push_dossier(row.payload, updating=updating)
     message = reply.message.lower()
@@ -156,7 +158,7 @@ def _mark_sent(row: SyncRow, message: str) -> SyncRow | None:
         if cursor.rowcount == 0:  # our lease ran out and someone else took the row: the portal may have it twice
             cursor.execute(late, [row.pk])
             log.error("DVCQG: row %s delivered after its lease expired: possible duplicate", row.pk)
-        return _claim_next(row.dossier_id)
+        return _claim_next(row.dossier_id) if row.dossier_id is not None else None
 
 
 def send(row: SyncRow, transport: Transport) -> tuple[str, SyncRow | None]:

@@ -59,6 +59,7 @@ class SyncKind(models.TextChoices):
     DOSSIER = "dossier", _("Đồng bộ hồ sơ (DongBoHoSoMC)")
     PROGRESS = "progress", _("Cập nhật tiến độ (CapNhatTienDoHoSoMC)")
     STATUS = "status", _("Trạng thái hồ sơ từ Cổng (DongBoTrangThaiHoSo)")
+    RATING = "rating", _("Đánh giá hằng tháng (DongBoDanhGia)")
 
 
 class SyncStatus(models.TextChoices):
@@ -79,10 +80,13 @@ PARKED_STATUSES = (SyncStatus.REJECTED, SyncStatus.UNMAPPED)
 class SyncRow(models.Model):
     """One message to the portal about one dossier, written in the transaction of the action that caused it,
     with its payload as the dossier was then. A dossier's rows are delivered in id order: a row waits while an
-    earlier row of its dossier is not sent (see integrations/delivery.py)."""
+    earlier row of its dossier is not sent (see integrations/delivery.py).
+
+    The monthly ratings summary (kind `rating`, DongBoDanhGia) is about a desk and a month, not a dossier: no
+    dossier, `period` the month's first day, at most one row per desk and month (integrations/ratings.py)."""
 
     dossier = models.ForeignKey(Dossier, verbose_name=_("hồ sơ"), on_delete=models.CASCADE,
-                                related_name="dvcqg_rows")
+                                related_name="dvcqg_rows", null=True, blank=True)
     agency = models.ForeignKey(
         Agency, verbose_name=_("nơi tiếp nhận"), on_delete=models.PROTECT, related_name="+",
         help_text=_("Bộ phận Một cửa đã tiếp nhận hồ sơ (phạm vi của trang Đồng bộ DVCQG)."))
@@ -108,6 +112,8 @@ class SyncRow(models.Model):
     next_attempt_at = models.DateTimeField(_("thử lại từ"), default=timezone.now)
     sent_at = models.DateTimeField(_("gửi lúc"), null=True, blank=True)
     created_at = models.DateTimeField(_("tạo lúc"), default=timezone.now)
+    period = models.DateField(_("tháng tổng hợp"), null=True, blank=True,
+                              help_text=_("Ngày đầu tháng của bản tin đánh giá hằng tháng."))
 
     class Meta:
         verbose_name = _("bản tin đồng bộ DVCQG")
@@ -126,6 +132,14 @@ class SyncRow(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="sending") | Q(claimed_at__isnull=False, claim_token__isnull=False),
                 name="dvcqg_row_sending_has_lease"),
+            # A dossier's messages name their dossier; the ratings summary names a month instead.
+            models.CheckConstraint(
+                condition=(Q(kind="rating", dossier__isnull=True, period__isnull=False)
+                           | (~Q(kind="rating") & Q(dossier__isnull=False, period__isnull=True))),
+                name="dvcqg_row_dossier_or_month"),
+            # Idempotent per desk and month: running the monthly push again writes nothing new.
+            models.UniqueConstraint(fields=["agency", "period"], condition=Q(kind="rating"),
+                                    name="dvcqg_row_rating_month_unique"),
         ]
 
     def __str__(self) -> str:

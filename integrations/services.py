@@ -23,9 +23,13 @@ def _check(row: SyncRow, actor) -> None:
         raise ActionForbidden(_("Bạn không có quyền gửi lại bản tin đồng bộ của nơi tiếp nhận này."))
 
 
-def _dispatch_dossier(dossier_id: int) -> None:
-    """After commit: the dossier's first undelivered row (if its turn has come, the rest follows it)."""
-    head = (SyncRow.objects.filter(dossier_id=dossier_id).exclude(status__in=DONE_STATUSES).order_by("id")
+def _dispatch_after(row: SyncRow) -> None:
+    """After commit: the dossier's first undelivered row (if its turn has come, the rest follows it); a monthly
+    ratings row, which belongs to no dossier, itself."""
+    if row.dossier_id is None:
+        transaction.on_commit(lambda: dispatch([row.pk]))
+        return
+    head = (SyncRow.objects.filter(dossier_id=row.dossier_id).exclude(status__in=DONE_STATUSES).order_by("id")
             .values_list("id", flat=True).first())
     if head is not None:
         transaction.on_commit(lambda: dispatch([head]))
@@ -40,7 +44,7 @@ def sync_row_retry(*, row: SyncRow, actor) -> SyncRow:
         if locked.status not in RETRYABLE:
             raise TransitionRefused(_("Bản tin này đã được gửi, đang gửi hoặc đã bỏ qua; không thể gửi lại."))
         rows = [locked]
-        if locked.status == SyncStatus.UNMAPPED:
+        if locked.status == SyncStatus.UNMAPPED and locked.dossier_id is not None:
             rows += list(SyncRow.objects.select_for_update().filter(
                 dossier_id=locked.dossier_id, status=SyncStatus.UNMAPPED).exclude(pk=locked.pk))
         now = timezone.now()
@@ -52,7 +56,7 @@ def sync_row_retry(*, row: SyncRow, actor) -> SyncRow:
             r.status, r.attempts, r.next_attempt_at, r.last_error = SyncStatus.PENDING, 0, now, ""
             r.save(update_fields=["status", "attempts", "next_attempt_at", "last_error", "payload",
                                   "national_code"])
-        _dispatch_dossier(locked.dossier_id)
+        _dispatch_after(locked)
     locked.refresh_from_db()
     return locked
 
@@ -67,7 +71,7 @@ def sync_row_skip(*, row: SyncRow, actor) -> SyncRow:
                 "user": actor, "at": timezone.localtime().strftime("%H:%M %d/%m/%Y")})
         if not changed:
             raise TransitionRefused(_("Chỉ bỏ qua được bản tin bị Cổng từ chối hoặc chưa ánh xạ trạng thái."))
-        _dispatch_dossier(row.dossier_id)
+        _dispatch_after(row)
     row.refresh_from_db()
     return row
 

@@ -2,11 +2,12 @@
 (a row's claim makes repeats harmless), so each is `acks_late` and re-queued if its worker dies."""
 
 import logging
+from datetime import date
 
 from celery import shared_task
 
 from core.tasks import IDEMPOTENT
-from integrations import delivery
+from integrations import delivery, ratings
 from integrations.dvcqg import config
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,17 @@ def requeue_sync_rows() -> int:
     died. A portal down for hours is retried here until it answers. Rows sent long ago are deleted here too."""
     delivery.purge_sent()
     return dispatch(delivery.heads_due())
+
+
+@shared_task(name="integrations.push_monthly_ratings", time_limit=5 * 60, soft_time_limit=4 * 60, **IDEMPOTENT)
+def push_monthly_ratings(month: str | None = None) -> dict:
+    """Beat, daily: the previous month's ratings summary (DongBoDanhGia), one row per desk, written once
+    (integrations/ratings.py) and sent like every sync row. `month` "YYYY-MM" pushes another month."""
+    period = date.fromisoformat(f"{month}-01") if month else ratings.previous_month()
+    result = ratings.push_month(period)
+    dispatch(result.row_ids or [])
+    return {"month": f"{period:%Y-%m}", "enabled": result.enabled, "provider": result.provider,
+            "created": result.created, "refreshed": result.refreshed, "unchanged": result.unchanged}
 
 
 def dispatch(row_ids) -> int:

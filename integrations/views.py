@@ -84,21 +84,23 @@ def _act_on_row(request, pk: int, service, done: str):
     except DossierError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, done % {"code": row.dossier.code})
+        subject = (_("của hồ sơ %(code)s") % {"code": row.dossier.code} if row.dossier_id is not None else
+                   _("đánh giá tháng %(month)s") % {"month": f"{row.period:%m/%Y}"})
+        messages.success(request, done % {"subject": subject})
     return redirect("integrations:sync")
 
 
 @staff_required
 @require_POST
 def retry(request, pk: int):
-    return _act_on_row(request, pk, sync_row_retry, _("Đã đưa bản tin của hồ sơ %(code)s vào hàng đợi gửi lại."))
+    return _act_on_row(request, pk, sync_row_retry, _("Đã đưa bản tin %(subject)s vào hàng đợi gửi lại."))
 
 
 @staff_required
 @require_POST
 def skip(request, pk: int):
     return _act_on_row(request, pk, sync_row_skip,
-                       _("Đã bỏ qua bản tin; các bản tin sau của hồ sơ %(code)s sẽ được gửi."))
+                       _("Đã bỏ qua bản tin %(subject)s; các bản tin sau nó sẽ được gửi."))
 
 
 @staff_required

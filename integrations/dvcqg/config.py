@@ -28,6 +28,8 @@ DEFAULTS = {
     "GATEWAY_UPDATE_PATH": "/KetNoiMotCuaQuocGia/CapNhat",
     "GATEWAY_PROGRESS_PATH": "/KetNoiMotCuaQuocGia/DongBoTienTrinh",
     "GATEWAY_STATUS_PATH": "/KetNoiMotCuaQuocGia/DongBoTrangThaiHoSoKM",
+    # [unconfirmed] no public gateway or OAuth peer sends DongBoDanhGia; these paths follow the others' naming.
+    "GATEWAY_RATINGS_PATH": "/KetNoiMotCuaQuocGia/DongBoDanhGia",
     "GATEWAY_LIST_PATH": "/KetNoiMotCuaQuocGia/LayDanhSachTTHC",
     "GATEWAY_PROCEDURE_PATH": "/KetNoiMotCuaQuocGia/LayThuTuc",
     # oauth
@@ -39,6 +41,7 @@ DEFAULTS = {
     "OAUTH_UPDATE_PATH": "/api/CapNhatTrangThai",
     "OAUTH_PROGRESS_PATH": "/api/CapNhatTienTrinh",
     "OAUTH_STATUS_PATH": "/api/DongBoTrangThaiHoSo",
+    "OAUTH_RATINGS_PATH": "/api/DongBoDanhGia",
     "OAUTH_LIST_PATH": "/api/LayDanhSachTTHC",
     "OAUTH_PROCEDURE_PATH": "/api/LayThuTuc",
     # delivery
@@ -50,6 +53,8 @@ DEFAULTS = {
     "REQUEUE_GRACE_SECONDS": 60,
     # Sent rows (their payloads hold the applicant's personal data) are deleted this many days after delivery.
     "KEEP_SENT_DAYS": 30,
+    # The monthly ratings summary (DongBoDanhGia) of the previous month is pushed by the beat task
+    # integrations.push_monthly_ratings (daily; a month already written is not written again).
     # inbound dossiers (the portal calls us): the bearer token it presents; the desk that receives them
     # (an agency identifier; empty: the procedure's first desk).
     "INBOUND_TOKEN": "",

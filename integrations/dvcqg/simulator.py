@@ -5,18 +5,19 @@ It answers the three transports the one-stop system speaks (integrations/dvcqg/t
 
 * session (the adapter): POST /auth {username, password} → {error_code, session}; POST /integration and
   POST /share with {session, madonvi, service, …}: DongBoHoSoMC, CapNhatTienDoHoSoMC, DongBoTrangThaiHoSo,
-  TraCuuHoSo, LayThuTuc, LayDanhSachTTHC. Replies {error_code, message, result}; a missing or expired session
+  DongBoDanhGia, TraCuuHoSo, LayThuTuc, LayDanhSachTTHC. Replies {error_code, message, result}; a missing or expired session
   is answered 401.
 * gateway (KetNoiMotCuaQuocGia): POST …/ThemMoi, …/CapNhat (a JSON array of dossiers), …/DongBoTienTrinh (an
-  array of progress steps, answered in plain text), …/DongBoTrangThaiHoSoKM; GET …/LayDanhSachTTHC and
+  array of progress steps, answered in plain text), …/DongBoTrangThaiHoSoKM, …/DongBoDanhGia (an array); GET …/LayDanhSachTTHC and
   …/LayThuTuc?maTTHC= (the result wrapped as a JSON string in `message`).
 * oauth: POST /oauth/token (client credentials) → {access_token, expires_in}; POST /api/NoiHoSo,
-  /api/CapNhatTrangThai, /api/CapNhatTienTrinh, /api/DongBoTrangThaiHoSo with a bearer token; GET
+  /api/CapNhatTrangThai, /api/CapNhatTienTrinh, /api/DongBoTrangThaiHoSo, /api/DongBoDanhGia with a bearer token; GET
   /api/LayDanhSachTTHC, /api/LayThuTuc.
   Replies {code, message, data}; 400 for a rejected message, 401 for a bad token.
 
 Every field of every message is checked (simulator_checks.py); a rejected message gets the portal's error
-shape with the reasons. Everything received is kept in memory (`calls`, `accepted`, `dossiers`, `progress`) for
+shape with the reasons. Everything received is kept in memory (`calls`, `accepted`, `dossiers`, `progress`,
+`ratings`) for
 tests to inspect. Failures on demand: `down` (503 to everything), `reject_next(n)`, `fail_next(n)` (500).
 A progress step or an update for a dossier the portal does not know is rejected, so a client that sends out of
 order is caught.
@@ -31,7 +32,7 @@ from socketserver import ThreadingMixIn
 from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from integrations.dvcqg.simulator_checks import check_dossier, check_progress, check_status
+from integrations.dvcqg.simulator_checks import check_dossier, check_progress, check_rating, check_status
 
 GATEWAY = "/KetNoiMotCuaQuocGia"
 OK_TEXT = "Đồng bộ thành công"
@@ -102,6 +103,9 @@ class Simulator:
             self.dossiers: dict[str, dict] = {}
             self.progress: dict[str, list[dict]] = {}
             self.statuses: dict[str, list[dict]] = {}
+            # DongBoDanhGia: the latest item per (Madonvi, NgayTongHop, NoiDung), and how often each was received.
+            self.ratings: dict[tuple[str, str, str], dict] = {}
+            self.rating_deliveries: dict[tuple[str, str, str], int] = {}
             self.sessions: dict[str, float] = {}
             self.tokens: dict[str, float] = {}
             self.logins = 0
@@ -191,6 +195,8 @@ class Simulator:
             if body.get("type") != "2":
                 problems.append("type phải là \"2\"")
             ok, message = self._status("session", service, body.get("data"), body, headers, problems)
+        elif service == "DongBoDanhGia":
+            ok, message = self._ratings("session", service, body.get("data"), body, headers, problems)
         elif service in ("LayDanhSachTTHC", "LayThuTuc", "TraCuuHoSo"):
             result = self._lookup(service, body)
             self._record("session", service, body, headers, True, result)
@@ -230,6 +236,8 @@ class Simulator:
         elif name == "DongBoTrangThaiHoSoKM":
             data = body.get("data") if isinstance(body, dict) else None
             ok, message = self._status("gateway", name, data, body, headers, [])
+        elif name == "DongBoDanhGia":
+            ok, message = self._ratings("gateway", name, body, body, headers, [])
         else:
             return 404, {"error_code": "-1", "message": f"Không có dịch vụ {name}"}, "application/json"
         code = "0" if ok else ("3" if "đã tồn tại" in message else "-1")
@@ -269,6 +277,8 @@ class Simulator:
         elif name == "DongBoTrangThaiHoSo":
             data = body.get("data") if isinstance(body, dict) else None
             ok, message = self._status("oauth", name, data, body, headers, [])
+        elif name == "DongBoDanhGia":
+            ok, message = self._ratings("oauth", name, body, body, headers, [])
         else:
             return 404, {"code": "404", "message": f"Không có API {name}"}, "application/json"
         return (200 if ok else 400), {"code": "200" if ok else "400", "message": message, "data": None}, \
@@ -315,6 +325,14 @@ class Simulator:
         return self._finish(transport, service, body, headers, problems, [item] if not problems else [],
                             kind="status")
 
+    def _ratings(self, transport, service, items, body, headers, problems):
+        if not isinstance(items, list) or not items:
+            problems = [*problems, "data phải là danh sách đánh giá"]
+            items = []
+        for number, item in enumerate(items, 1):
+            problems += [f"đánh giá {number}: {p}" for p in check_rating(item)]
+        return self._finish(transport, service, body, headers, problems, items, kind="rating")
+
     def _finish(self, transport, service, body, headers, problems, items, *, kind):
         if not problems:
             injected = self._take_rejection()
@@ -327,6 +345,12 @@ class Simulator:
         with self.lock:
             if ok:
                 for item in items:
+                    if kind == "rating":  # a repeated month replaces the earlier figures (idempotent)
+                        key = (item["Madonvi"], item["NgayTongHop"], item["NoiDung"])
+                        self.ratings[key] = item
+                        self.rating_deliveries[key] = self.rating_deliveries.get(key, 0) + 1
+                        self.accepted.append((service, f"{key[0]}/{key[1]}", item["TongSoNguoiDanhGia"]))
+                        continue
                     code = item["MaHoSo"]
                     if kind == "dossier":
                         self.dossiers[code] = item

@@ -156,3 +156,33 @@ def check_status(obj) -> list[str]:
         problems.append("TaiLieuXuLy phải là danh sách")
     problems += _dates(obj, ("NgayXuLy",), allow_empty=False)
     return problems
+
+
+# DongBoDanhGia: one item per rating subject and month (spec §8.5).
+RATING_REQUIRED = ("NgayTongHop", "TongSoNguoiDanhGia", "PhanTramDanhGiaRatHaiLong", "PhanTramDanhGiaHaiLong",
+                   "PhanTramDanhGiaChuaHaiLong", "PhanTramDanhGiaDichVuRatHaiLong", "PhanTramDanhGiaDichVuHaiLong",
+                   "PhanTramDanhGiaDichVuChuaHaiLong", "DanhSachNoiDungYKien", "MaThuTuc", "NoiDung", "Madonvi",
+                   "TenDonVi")
+PERCENT = re.compile(r"^(100|[1-9]?[0-9])%$")
+
+
+def check_rating(obj) -> list[str]:
+    if not isinstance(obj, dict):
+        return ["phần tử của data phải là đối tượng đánh giá"]
+    problems = _text_fields(obj, RATING_REQUIRED, required=True)
+    if problems:
+        return problems
+    if not re.fullmatch(r"(1[0-2]|[1-9])-[0-9]{4}", obj["NgayTongHop"]):
+        problems.append(f"NgayTongHop phải có dạng M-YYYY: {obj['NgayTongHop']!r}")
+    if not re.fullmatch(r"[1-9][0-9]*", obj["TongSoNguoiDanhGia"]):
+        problems.append(f"TongSoNguoiDanhGia phải là số dương: {obj['TongSoNguoiDanhGia']!r}")
+    for group in ("PhanTramDanhGia", "PhanTramDanhGiaDichVu"):
+        names = [f"{group}{level}" for level in ("RatHaiLong", "HaiLong", "ChuaHaiLong")]
+        bad = [name for name in names if not PERCENT.match(obj[name])]
+        problems += [f"{name} phải là phần trăm nguyên, ví dụ \"60%\": {obj[name]!r}" for name in bad]
+        if not bad and sum(int(obj[name][:-1]) for name in names) != 100:
+            problems.append(f"{', '.join(names)} phải cộng lại bằng 100%")
+    for name in ("NoiDung", "Madonvi", "TenDonVi"):
+        if obj[name] == "":
+            problems.append(f"{name} không được để trống")
+    return problems

@@ -109,6 +109,10 @@ class Transport:
     def push_status(self, item: dict) -> Reply:
         raise NotImplementedError
 
+    def push_ratings(self, items: list[dict]) -> Reply:
+        """DongBoDanhGia: the month's ratings summary (integrations/ratings.py)."""
+        raise NotImplementedError
+
     def list_procedures(self) -> list[dict]:
         raise NotImplementedError
 
@@ -182,6 +186,9 @@ class SessionTransport(Transport):
     def push_status(self, item):
         return self.call("DongBoTrangThaiHoSo", {"type": "2", "data": item})
 
+    def push_ratings(self, items):
+        return self.call("DongBoDanhGia", {"data": items})
+
     def list_procedures(self):
         reply = self.call("LayDanhSachTTHC", {}, share=True)
         return _list_or_raise(reply)
@@ -216,6 +223,9 @@ class GatewayTransport(Transport):
 
     def push_status(self, item):
         return self._post("GATEWAY_STATUS_PATH", {"service": "DongBoTrangThaiHoSo", "type": "2", "data": item})
+
+    def push_ratings(self, items):
+        return self._post("GATEWAY_RATINGS_PATH", items)
 
     def _get(self, path_name: str, query: dict | None = None) -> list:
         url = config.url(config.option(path_name)) + (f"?{urllib.parse.urlencode(query)}" if query else "")
@@ -290,6 +300,9 @@ class OAuthTransport(Transport):
 
     def push_status(self, item):
         return self._send("POST", "OAUTH_STATUS_PATH", {"type": "2", "data": item})
+
+    def push_ratings(self, items):
+        return self._send("POST", "OAUTH_RATINGS_PATH", items)
 
     def list_procedures(self):
         return _list_or_raise(self._send("GET", "OAUTH_LIST_PATH"))
