@@ -22,11 +22,12 @@ dossier); a dossier's rows go out in the order they were written.
 """
 
 import logging
-import time
+import uuid
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -71,23 +72,33 @@ def inbound_submission(inbound: Inbound):
         _inbound.reset(token)
 
 
-# The mapping table is small and read by every action: kept per process for MAPPING_SECONDS, dropped at once in
-# the process that changes it (signals in IntegrationsConfig.ready); other processes see a change within that time.
-MAPPING_SECONDS = 60
-_mapping: dict = {"rows": None, "read_at": 0.0}
+# The mapping table is small and read by every action: each process keeps the rows with the version they were read
+# under; the version lives in the shared cache (Redis when several nodes run) and is replaced by any change to the
+# table (signals in IntegrationsConfig.ready), so every node reads the new rows at its next action.
+MAPPING_VERSION_KEY = "integrations:status-mapping-version"
+_mapping: dict = {"rows": None, "version": None}
 
 
 def forget_mapping(**kwargs) -> None:
+    cache.set(MAPPING_VERSION_KEY, uuid.uuid4().hex, timeout=None)
     _mapping["rows"] = None
 
 
+def _mapping_version() -> str:
+    version = cache.get(MAPPING_VERSION_KEY)
+    if version is None:  # first reader, or an emptied cache: every process re-reads the table
+        cache.add(MAPPING_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        version = cache.get(MAPPING_VERSION_KEY) or ""
+    return version
+
+
 def _mapping_rows() -> dict[tuple[str, str], int]:
-    now = time.monotonic()
-    if _mapping["rows"] is None or now - _mapping["read_at"] > MAPPING_SECONDS:
+    version = _mapping_version()
+    if _mapping["rows"] is None or _mapping["version"] != version:
         _mapping["rows"] = {(m.state, m.action): m.national_code
                             for m in StatusMapping.objects.filter(is_active=True).only("state", "action",
                                                                                       "national_code")}
-        _mapping["read_at"] = now
+        _mapping["version"] = version
     return _mapping["rows"]
 
 

@@ -186,3 +186,19 @@ def test_the_admin_edits_the_status_mapping(client, db):
         "state": "processing", "action": "assign", "national_code": 4, "is_active": "on", "note": ""})
     assert response.status_code == 302
     assert StatusMapping.objects.filter(state="processing", action="assign").exists()
+
+
+def test_a_mapping_changed_on_another_node_is_read_at_the_next_action(db):
+    """Each process keeps the mapping's rows under the version held in the shared cache: another node's change
+    (its signal replaces the version; here the row is updated without a signal in this process) is seen as soon
+    as the version moves, with no waiting period."""
+    from django.core.cache import cache
+
+    from integrations.outbox import MAPPING_VERSION_KEY, national_code_for
+
+    before = national_code_for("supplement_requested", "request_supplement")
+    assert before is not None
+    StatusMapping.objects.filter(state="supplement_requested").update(national_code=before + 1)
+    assert national_code_for("supplement_requested", "request_supplement") == before  # this process's copy
+    cache.set(MAPPING_VERSION_KEY, "changed-on-another-node", timeout=None)
+    assert national_code_for("supplement_requested", "request_supplement") == before + 1
