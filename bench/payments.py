@@ -17,6 +17,15 @@ each confirmed by 8 identical IPNs released together from 8 threads: exactly one
 Then the recount: every payment paid once, one payment_received event per payment, nothing else changed.
 Exits 1 on any wrong answer, a double count or (full runs) a rate below --min-rate.
 --smoke: 60 IPNs and 3 duplicate rounds, no rate target (CI).
+--http: the rate phase over real HTTP instead: gunicorn (onecua/gunicorn.conf.py, --workers sync workers,
+onecua.settings.prod, DB_CONN_MAX_AGE=60 as in docker-compose.yml) started on a loopback port against the test
+database, the signed IPNs sent by the --processes processes (a new connection each, as gunicorn's sync workers
+close it); the CPU is read from /proc for gunicorn's workers and their PostgreSQL backends (the senders' own CPU
+is printed apart). The duplicates phase stays in process.
+--profile N: first N callbacks one after another in this process under cProfile (CPU time), with the SQL
+statements of one callback and the functions that cost most (BENCH_PROFILE_DUMP=<file> keeps the raw profile).
+Every run prints CPU milliseconds per callback next to the rate: the machine is shared, so the wall-clock rate
+is noisy, the CPU per callback much less.
 """
 
 from __future__ import annotations
@@ -50,6 +59,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-rate", type=float, default=300.0, help="callbacks per second (full runs)")
     parser.add_argument("--broker", default=BENCH_REDIS_URL, help="Celery broker for the outbox ('' = eager)")
     parser.add_argument("--smoke", action="store_true", help="60 callbacks, 3 rounds, no rate target (CI)")
+    parser.add_argument("--http", action="store_true",
+                        help="send the rate phase over HTTP to gunicorn (production settings) instead of the test Client")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (--http; docker-compose runs 3)")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="first profile N callbacks in this process (cProfile; the top functions printed)")
     args = parser.parse_args(argv)
     if args.smoke:
         args.count, args.rounds, args.dossiers, args.min_rate = min(args.count, 60), min(args.rounds, 3), 6, 0.0
@@ -77,8 +91,10 @@ def main(argv: list[str] | None = None) -> int:
         app.conf.update(broker_url=args.broker, task_always_eager=False)
     old = setup_databases(verbosity=0, interactive=False)
     try:
-        print(f"database: {connection.vendor}; IPNs through Django's test Client (in process, no network), "
-              f"{args.processes} process(es); outbox tasks: {'broker ' + args.broker if args.broker else 'eager'}")
+        how = (f"over HTTP to gunicorn ({args.workers} workers, production settings)" if args.http
+               else "through Django's test Client (in process, no network)")
+        print(f"database: {connection.vendor}; IPNs {how}, {args.processes} sending process(es); outbox tasks: "
+              f"{'broker ' + args.broker if args.broker else 'eager'}")
         return run(args)
     finally:
         connection.close()
@@ -184,6 +200,172 @@ def send_all(queries, processes: int) -> tuple[float, list[str], float, float]:
             sum(d for _x, _a, d in parts))
 
 
+class Gunicorn:
+    """The application as production serves it: gunicorn (onecua/gunicorn.conf.py, sync workers) with
+    onecua.settings.prod on the benchmark's test database, behind a proxy that says the request came by HTTPS
+    (X-Forwarded-Proto), with a connection kept per worker (DB_CONN_MAX_AGE=60, health-checked, as in
+    docker-compose.yml). Its CPU is read from /proc for the workers and their PostgreSQL backends."""
+
+    def __init__(self, args):
+        import secrets
+        import socket
+        import subprocess
+        import urllib.parse
+
+        from django.conf import settings
+        from django.db import connection
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.database = connection.settings_dict["NAME"]
+        url = urllib.parse.urlsplit(os.environ["DATABASE_URL"])
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "onecua.settings.prod",
+               "DJANGO_SECRET_KEY": secrets.token_urlsafe(50), "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+               "PUBLIC_BASE_URL": "https://motcua.bench.example", "DB_CONN_MAX_AGE": "60",
+               "DATABASE_URL": urllib.parse.urlunsplit(url._replace(path="/" + self.database)),
+               "CACHE_URL": os.environ.get("BENCH_PAYMENTS_CACHE_URL", args.broker or "redis://127.0.0.1:6379/13"),
+               "CELERY_BROKER_URL": args.broker, "VNPAY_PAY_URL": settings.PAYMENTS["VNPAY_PAY_URL"],
+               "VNPAY_API_URL": settings.PAYMENTS["VNPAY_API_URL"], "VNPAY_TMN_CODE": TMN_CODE,
+               "VNPAY_HASH_SECRET": SECRET}
+        import tempfile
+
+        # Its log lines (production logs a line per callback) go to a file: a pipe nobody reads would fill up
+        # and block the workers.
+        self.log = tempfile.TemporaryFile(mode="w+")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "onecua.wsgi:application", "--config", "onecua/gunicorn.conf.py",
+             "--bind", f"127.0.0.1:{self.port}", "--workers", str(args.workers)],
+            cwd=ROOT, env=env, stdout=self.log, stderr=self.log)
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if self.get(IPN)[0] == 200:
+                    break
+            except OSError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                self.log.seek(0)
+                raise SystemExit(f"gunicorn did not start: {self.log.read()[-3000:]}")
+            time.sleep(0.3)
+        from payments.providers import vnpay
+
+        unknown = IPN + "?" + urlencode(vnpay.signed(SECRET, {  # answered 01 after a query: a connection opened
+            "vnp_TmnCode": TMN_CODE, "vnp_Amount": "100", "vnp_ResponseCode": "00", "vnp_TransactionNo": "1",
+            "vnp_TransactionStatus": "00", "vnp_TxnRef": "KHONG-CO-KHOAN-NAY"}))
+        for _ in range(8 * args.workers):  # every worker connected to the database
+            self.get(unknown)
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        import http.client
+
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            conn.request("GET", path, headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"})
+            response = conn.getresponse()
+            return response.status, response.read()
+        finally:
+            conn.close()
+
+    def server_pids(self) -> tuple[list[int], list[int]]:
+        """The workers' process ids, and their PostgreSQL backends'."""
+        from django.db import connection
+
+        try:
+            workers = [int(p) for p in
+                       Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()]
+        except OSError:
+            workers = []
+        backends = []
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                               [self.database])
+                backends = [row[0] for row in cursor.fetchall()]
+        return workers, backends
+
+    def send_all(self, queries, processes: int):
+        import json
+        import multiprocessing
+
+        from django.db import connections
+
+        workers, backends = self.server_pids()
+        connections.close_all()
+        context = multiprocessing.get_context("fork")
+        barrier = context.Barrier(processes + 1)
+        results = context.Queue()
+
+        def child(part):
+            barrier.wait()
+            before = _cpu_of(None)
+            answers = []
+            for _ref, url in part:
+                status, body = self.get(url)
+                answers.append(json.loads(body)["RspCode"] if status == 200 else str(status))
+            results.put((answers, _cpu_of(None) - before))
+
+        children = [context.Process(target=child, args=(queries[i::processes],)) for i in range(processes)]
+        for c in children:
+            c.start()
+        app_before = sum(_cpu_of(p) for p in workers)
+        db_before = sum(_cpu_of(p) for p in backends)
+        barrier.wait()
+        began = time.perf_counter()
+        parts = [results.get() for _ in children]
+        seconds = time.perf_counter() - began
+        app_cpu = sum(_cpu_of(p) for p in workers) - app_before
+        db_cpu = sum(_cpu_of(p) for p in backends) - db_before
+        for c in children:
+            c.join()
+        return (seconds, [code for answers, _c in parts for code in answers], app_cpu, db_cpu,
+                sum(c for _a, c in parts))
+
+    def stop(self) -> None:
+        import subprocess
+
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+def profile(queries) -> None:
+    """The callbacks sent one after another in this process under cProfile, with their SQL statements counted:
+    where the CPU time of one callback goes."""
+    import cProfile
+    import pstats
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.get(IPN)
+    profiler = cProfile.Profile(time.process_time)  # CPU time: waits for PostgreSQL count as nothing
+    with CaptureQueriesContext(connection) as captured:
+        began = time.perf_counter()
+        profiler.enable()
+        answers = [client.get(url).json()["RspCode"] for _ref, url in queries]
+        profiler.disable()
+        seconds = time.perf_counter() - began
+    n = len(queries)
+    print(f"profile: {n} callbacks in one process, {seconds / n * 1000:.2f} ms each under cProfile, "
+          f"{len(captured.captured_queries) / n:.1f} SQL statements each, answers {sorted(set(answers))}")
+    for sql in captured.captured_queries[: len(captured.captured_queries) // n]:
+        print("   ", sql["sql"][:160])
+    if os.environ.get("BENCH_PROFILE_DUMP"):
+        profiler.dump_stats(os.environ["BENCH_PROFILE_DUMP"])
+    stats = pstats.Stats(profiler, stream=sys.stdout)
+    stats.sort_stats("cumulative").print_stats(45)
+    stats.sort_stats("tottime").print_stats(25)
+
+
 def duplicates(queries) -> list[list[str]]:
     """Each IPN sent by 8 threads released together; the answers per payment."""
     from django.db import connections
@@ -228,10 +410,23 @@ def run(args) -> int:
     print(f"set-up: {args.dossiers} dossiers, {len(queries)} pending payments signed in "
           f"{time.perf_counter() - began:.1f} s")
     ok = True
+    if args.profile:
+        profile(prepare(args, args.profile))
 
-    busy_before = _busy_seconds()
-    seconds, answers, app_cpu, db_cpu = send_all(queries, args.processes)
-    busy = _busy_seconds() - busy_before
+    if args.http:
+        server = Gunicorn(args)
+        try:
+            busy_before = _busy_seconds()
+            seconds, answers, app_cpu, db_cpu, client_cpu = server.send_all(queries, args.processes)
+            busy = _busy_seconds() - busy_before
+        finally:
+            server.stop()
+        print(f"http: the {args.processes} sending process(es) used {client_cpu / max(len(answers), 1) * 1000:.2f} ms "
+              f"of CPU per callback (not counted below: a gateway's machine)")
+    else:
+        busy_before = _busy_seconds()
+        seconds, answers, app_cpu, db_cpu = send_all(queries, args.processes)
+        busy = _busy_seconds() - busy_before
     rate = len(answers) / seconds
     wrong = len([a for a in answers if a != "00"])
     n = max(len(answers), 1)

@@ -3,6 +3,7 @@ the registry's transition, and the signals to the apps above."""
 
 from collections.abc import Callable
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
 from core.errors import ConcurrentChange, TransitionRefused
+from core.prepared import Prepared
 from dossiers import permissions
 from dossiers.actions import ACTIONS
 from dossiers.models import CounterKind, Dossier, DossierCounter, DossierEvent, State, figures_of
@@ -21,6 +23,14 @@ from procedures.calendars import build_calendar
 from procedures.models import Agency
 
 APPLICANT = object()  # marker: the applicant acts (the caller has verified code + phone or the account)
+# marker for `expected_version`: the actor saw no page of the dossier (a gateway's server-to-server confirmation),
+# so whatever the dossier became meanwhile is no conflict.
+ANY_VERSION = object()
+# The statement every action starts with, compiled once per connection (core/prepared.py).
+_LOCK = Prepared(lambda pk: Dossier.objects.select_for_update(of=("self",))
+                 .select_related("procedure", "receiving_agency").filter(pk=pk), probe=-1)
+# The dossiers locked by the `locked_dossier` blocks now open in this context: {pk: locked copy}.
+_held: ContextVar[dict | None] = ContextVar("dossiers_held", default=None)
 
 
 # ---------------------------------------------------------------- counters and codes
@@ -100,22 +110,35 @@ def _conflict(code: str) -> ConcurrentChange:
 
 
 @contextmanager
-def locked_dossier(dossier: Dossier, *, actor, action: str, expected_version: int | None = None):
+def locked_dossier(dossier: Dossier, *, actor, action: str, expected_version=None):
     """Inside one transaction: the dossier's row locked (with its procedure and desk), checked against what the
     actor saw (`expected_version`, default the caller's copy: any later change, even one keeping the state, is
-    a conflict) and against the action's rule for this actor. Yields the locked copy."""
-    with transaction.atomic():
-        try:
-            locked = (Dossier.objects.select_for_update(of=("self",))
-                      .select_related("procedure", "receiving_agency").get(pk=dossier.pk))
-        except Dossier.DoesNotExist:
-            raise TransitionRefused(_("Hồ sơ không còn tồn tại.")) from None
-        expected = dossier.version if expected_version is None else expected_version
-        if locked.version != expected or locked.state != dossier.state:
-            raise _conflict(locked.code)
+    a conflict; ANY_VERSION: no check) and against the action's rule for this actor. Yields the locked copy.
+
+    Inside the block, a nested `locked_dossier` of the same dossier (a service holding the lock to decide which
+    action to run) reuses that copy instead of reading the row again, and takes no savepoint of its own: an
+    error in the nested action spoils the holder's transaction up to the holder's own savepoint, so no copy
+    changed in memory by a failed action can be written later."""
+    held = _held.get() or {}
+    copy = held.get(dossier.pk) if connection.in_atomic_block else None
+    with transaction.atomic(savepoint=copy is None):
+        if copy is not None:
+            locked = copy
+        else:
+            locked = None if dossier.pk is None else _LOCK.get(int(dossier.pk))
+            if locked is None:
+                raise TransitionRefused(_("Hồ sơ không còn tồn tại."))
+        if expected_version is not ANY_VERSION:
+            expected = dossier.version if expected_version is None else expected_version
+            if locked.version != expected or locked.state != dossier.state:
+                raise _conflict(locked.code)
         if actor is not APPLICANT and ACTIONS[action].rule is not None:  # rule None: the applicant's own action
             permissions.check(user=actor, action=action, dossier=locked)
-        yield locked
+        token = _held.set({**held, locked.pk: locked})
+        try:
+            yield locked
+        finally:
+            _held.reset(token)
 
 
 def announce(dossier: Dossier, *, action: str, event: DossierEvent, from_state: str, details: dict | None = None) -> None:
@@ -128,7 +151,7 @@ def announce(dossier: Dossier, *, action: str, event: DossierEvent, from_state: 
 
 
 def run_action(*, dossier: Dossier, actor, action: str, change: Callable[[Dossier, datetime], dict | None],
-         expected_version: int | None = None, number: Callable[[Dossier, datetime], None] | None = None,
+         expected_version=None, number: Callable[[Dossier, datetime], None] | None = None,
          attach: Callable[[Dossier, DossierEvent], None] | None = None) -> Dossier:
     """Lock, check, transition (the registry's for `action`), change, record, save; notify after commit.
     Nothing changes if anything fails.
@@ -172,7 +195,7 @@ def run_action(*, dossier: Dossier, actor, action: str, change: Callable[[Dossie
     return locked
 
 
-def record_only(*, dossier: Dossier, actor, action: str, expected_version: int | None,
+def record_only(*, dossier: Dossier, actor, action: str, expected_version,
                  apply: Callable[[Dossier, datetime], str]) -> Dossier:
     """An action that changes no state (a proposal for the leader, the apology): the row locked and checked as
     for a transition, `apply` (its own checks and rows, returning the event's note; a column it updates it also sets on `d`), its event written, the

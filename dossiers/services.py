@@ -1,7 +1,7 @@
 """Every write to a dossier: one transaction, the row locked, the fsm transition, the event row, side effects
 after commit. Each function is `dossier_<verb>(*, dossier, actor, ...)` and returns the fresh dossier."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from django.conf import settings
 from django.utils import timezone
@@ -34,9 +34,11 @@ from dossiers.models import (
     SupplementRequest,
 )
 from dossiers.runner import (  # APPLICANT: the marker callers pass as `actor` when the applicant acts
+    ANY_VERSION,
     APPLICANT,  # noqa: F401
     calendar_of,
     in_one_transaction,
+    locked_dossier,
     next_book_entry,
     record_only,
     refused,
@@ -408,16 +410,25 @@ def dossier_intake_at_desk(*, procedure: Procedure, receiving_agency: Agency, ch
         return in_one_transaction(work)
 
 
-def dossier_payment_received(*, dossier: Dossier, reference: str, amount: int) -> Dossier:
+def dossier_payment_received(*, dossier_id: int, reference: str, amount: int,
+                             may_resume: Callable[[Dossier], bool] | None = None) -> Dossier | None:
     """The gateway confirmed the applicant's online payment `reference` (payments/ checked its signature,
     reference and amount): recorded on the dossier, and a dossier paused for a financial obligation resumes
-    with its due time moved by the paused working time (rule 7)."""
+    with its due time moved by the paused working time (rule 7). The gateway saw no page: the event applies to
+    the dossier as it is now (locked once; no version check). `may_resume(locked)` False: a dossier paused in
+    awaiting_payment stays paused and nothing is recorded (returns None)."""
     note = _("%(amount)s đồng (mã %(reference)s)") % {"amount": f"{amount:,}".replace(",", "."), "reference": reference}
-    if dossier.state == State.AWAITING_PAYMENT:
-        def change(d, now):
-            close_pause(d, now)
-            return {"note": note}
+    with locked_dossier(Dossier(pk=dossier_id), actor=APPLICANT, action="payment_received",
+                        expected_version=ANY_VERSION) as held:
+        if held.state == State.AWAITING_PAYMENT:
+            if may_resume is not None and not may_resume(held):
+                return None
 
-        return run_action(dossier=dossier, actor=APPLICANT, action="payment_received", change=change)
-    return record_only(dossier=dossier, actor=APPLICANT, action="payment_received", expected_version=None,
-                       apply=lambda d, now: note)
+            def change(d, now):
+                close_pause(d, now)
+                return {"note": note}
+
+            return run_action(dossier=held, actor=APPLICANT, action="payment_received", change=change,
+                              expected_version=ANY_VERSION)
+        return record_only(dossier=held, actor=APPLICANT, action="payment_received", expected_version=ANY_VERSION,
+                           apply=lambda d, now: note)

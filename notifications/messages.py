@@ -75,8 +75,9 @@ def _appointment_moved_message(code: str, old_appointment: datetime, new_appoint
                           new_short=new_short)
 
 
-def _context(dossier: Dossier, kind: str) -> dict:
-    """What the text of `kind` shows, read from the dossier after its action."""
+def _context(dossier: Dossier, kind: str, event=None) -> dict:
+    """What the text of `kind` shows, read from the dossier after its action (and from the action's event row
+    when the caller has it)."""
     if kind == "received":
         return {"received_at": vn_datetime(dossier.received_at), "appointment": vn_datetime(dossier.appointment_at),
                 "appointment_short": vn_short_datetime(dossier.appointment_at)}
@@ -94,17 +95,19 @@ def _context(dossier: Dossier, kind: str) -> dict:
     if kind == "withdrawn":
         return {"finished_at": vn_datetime(dossier.finished_at)}
     if kind == "paid":
-        event = dossier.events.filter(action="payment_received").order_by("-id").first()
+        if event is None or event.action != "payment_received":
+            event = dossier.events.filter(action="payment_received").order_by("-id").first()
         return {"note": event.note if event else ""}
     return {"reason": dossier.decision_reason}  # refused, stopped
 
 
-def applicant_message(dossier: Dossier, action: str, *, old_appointment: datetime | None = None) -> Message | None:
+def applicant_message(dossier: Dossier, action: str, *, old_appointment: datetime | None = None,
+                      event=None) -> Message | None:
     """What the applicant is told after `action` (the registry names the message kind), or None when the action
-    concerns only the staff."""
+    concerns only the staff. `event`: the action's event row, when the caller has it."""
     if action == "appointment_moved":
         return _appointment_moved_message(dossier.code, old_appointment, dossier.appointment_at)
     entry = ACTIONS.get(action)
     if entry is None or entry.message is None:
         return None
-    return render_message(entry.message, code=dossier.code, **_context(dossier, entry.message))
+    return render_message(entry.message, code=dossier.code, **_context(dossier, entry.message, event))

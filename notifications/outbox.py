@@ -140,7 +140,7 @@ def enqueue(dossier: Dossier, action: str, *, event=None) -> list[Notification]:
     """Write the applicant's notifications for `action` (call inside the action's transaction, after the event
     row); the send tasks are enqueued once the transaction commits."""
     with translation.override("vi"):
-        message = applicant_message(dossier, action)
+        message = applicant_message(dossier, action, event=event)
         if message is None:
             return []
         _add_extras(dossier, message)

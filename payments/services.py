@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ConcurrentChange, DossierError, InvalidInput, TransitionRefused
+from core.prepared import Prepared
 from dossiers.models import Dossier, State
 from dossiers.services import dossier_payment_received
 from payments import conf
@@ -161,11 +162,18 @@ def payment_check(payment: Payment, *, client_ip: str = "127.0.0.1", now=None) -
 
 
 # ---------------------------------------------------------------- the gateway's results
+# Every callback's first statement, compiled once per connection (core/prepared.py). No ordering: the reference is
+# unique, and the model's ordering (by dossier) would join the dossier and lock its row too, ahead of the
+# dossier service's own lock.
+_LOCK_BY_REFERENCE = Prepared(lambda reference: (Payment.objects.select_for_update().filter(reference=reference)
+                                                 .order_by()), probe="\x00probe")
+
+
 def payment_apply_result(result: GatewayResult, *, source: str) -> Outcome:
     """What the gateway said (signature already checked) applied to the payment, in one transaction: paid once
     (and the dossier told), failed, or refused with the reason (nothing changed)."""
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().filter(reference=result.reference).first()
+        payment = _LOCK_BY_REFERENCE.get(str(result.reference))
         if payment is None:
             log.warning("payments: %s refused: no payment %r", source, result.reference[:100])
             return Outcome.NOT_FOUND
@@ -212,27 +220,23 @@ def _mark_paid(payment: Payment, result: GatewayResult, *, source: str) -> None:
 
 
 def _tell_dossier(payment: Payment) -> None:
-    """dossier_payment_received with a fresh copy of the dossier, once more if it changed meanwhile. A dossier
-    paused for another, still unpaid obligation is not resumed by this payment (only recorded in the log)."""
-    # Read after the payment's lock, in this transaction: a fresh copy (only what the lifecycle compares).
-    dossier = Dossier.objects.only("id", "code", "state", "version").get(pk=payment.dossier_id)
-    if dossier.state == State.AWAITING_PAYMENT and Payment.objects.filter(
-            dossier_id=dossier.pk, purpose=PaymentPurpose.OBLIGATION, status=PaymentStatus.PENDING,
-            retry__isnull=True).exclude(pk=payment.pk).exists():
-        log.info("payments: %s paid while the dossier waits for another obligation: not resumed", payment.reference)
-        return
-    for attempt in (1, 2):
-        try:
-            dossier_payment_received(dossier=dossier, reference=payment.reference, amount=payment.amount)
-            return
-        except ConcurrentChange:
-            if attempt == 2:
-                raise
-            dossier = Dossier.objects.only("id", "code", "state", "version").get(pk=payment.dossier_id)
-        except DossierError as exc:  # e.g. no longer allowed: the payment stays recorded, staff see it
-            log.warning("payments: %s paid but the dossier refused the event: %s", payment.reference,
-                        type(exc).__name__)
-            return
+    """dossier_payment_received, which locks the dossier as it is now (after the payment's lock, in this
+    transaction). A dossier paused for another, still unpaid obligation is not resumed by this payment (only
+    recorded in the log)."""
+    def may_resume(dossier: Dossier) -> bool:
+        if Payment.objects.filter(dossier_id=dossier.pk, purpose=PaymentPurpose.OBLIGATION,
+                                  status=PaymentStatus.PENDING, retry__isnull=True).exclude(pk=payment.pk).exists():
+            log.info("payments: %s paid while the dossier waits for another obligation: not resumed",
+                     payment.reference)
+            return False
+        return True
+
+    try:
+        dossier_payment_received(dossier_id=payment.dossier_id, reference=payment.reference, amount=payment.amount,
+                                 may_resume=may_resume)
+    except DossierError as exc:  # e.g. no longer allowed: the payment stays recorded, staff see it
+        log.warning("payments: %s paid but the dossier refused the event: %s", payment.reference,
+                    type(exc).__name__)
 
 
 def payment_expire(*, payment: Payment, now=None) -> bool:
