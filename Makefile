@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= onecua.settings.dev
 
-.PHONY: run install system system-test migrate demo serve test lint check worker messages clean
+.PHONY: run install system system-test migrate demo serve test lint check worker messages clean backup restore
 
 # Debian packages a fresh machine lacks (installed when run as root, otherwise the apt-get line to run is printed).
 system:
@@ -53,6 +53,15 @@ messages: install
 
 worker: install
 	DB_CONN_MAX_AGE=$${DB_CONN_MAX_AGE:-600} $(VENV)/bin/celery -A onecua worker -B --loglevel=INFO
+
+# Backups (docs/operations.md): pg_dump + every object of the private storage, with a SHA-256 manifest, into
+# BACKUP (default var/backups/<date-time>); restore only into an empty database and an empty storage.
+backup: $(VENV)/.installed
+	$(PY) manage.py backup $(if $(BACKUP),--output "$(BACKUP)")
+
+restore: $(VENV)/.installed
+	@test -n "$(BACKUP)" || { echo "Usage: make restore BACKUP=<backup directory>" >&2; exit 2; }
+	$(PY) manage.py restore --input "$(BACKUP)"
 
 clean:
 	rm -rf $(VENV) var db.sqlite3

@@ -14,11 +14,20 @@ What is masked (see `mask`):
 * anything shaped like a value signed by django.core.signing (`value:signature`, `value:timestamp:signature`,
   the signature being 27 or more URL-safe base64 characters), whatever the address or text it appears in.
 
+`RequestIdFilter` (on every handler too) writes the current request id (ops.request_id: the HTTP request's, or
+the one a Celery task carried from it) on the record as `request_id`. `JsonFormatter` writes one JSON object per
+line (production, settings.LOG_FORMAT "json"): time, level, logger, message, request id, process, traceback; the
+record's other attributes (a request object, `extra` values) are never written, and the whole line is masked.
+
 This module imports nothing from Django: gunicorn's master process loads it before Django is set up.
 """
 
+import json
 import logging
 import re
+from datetime import UTC, datetime
+
+from ops import request_id
 
 _DIGITS = re.compile(r"(?<!\d)\d{9,12}(?!\d)")
 # Local part and domain as e-mail validators accept them (ASCII and Unicode letters); `%40` is an encoded `@`.
@@ -73,3 +82,33 @@ class MaskPersonalData(logging.Filter):
             record.stack_info = mask(record.stack_info)
         record._onecua_masked = True
         return True
+
+
+class RequestIdFilter(logging.Filter):
+    """A handler filter: the record gets `request_id`, the current one or None."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "request_id", None) is None:
+            record.request_id = request_id.current()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, masked as a whole (the message already is, by MaskPersonalData)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, tz=UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", None),
+            "process": record.process,
+        }
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exception"] = record.exc_text
+        if record.stack_info:
+            entry["stack"] = self.formatStack(record.stack_info)
+        return mask(json.dumps(entry, ensure_ascii=False, default=str))

@@ -26,6 +26,8 @@ urlpatterns = [
     path("can-bo/danh-gia/", include("surveys.staff_urls")),
     path("danh-gia/", include("surveys.urls")),
     path("can-bo/thanh-toan/", include("payments.staff_urls")),
+    path("can-bo/phan-anh/", include("feedback.staff_urls")),  # feedback and complaints (PAKN), staff
+    path("phan-anh/", include("feedback.urls")),  # the public form, confirmation, lookup
     path("can-bo/", include("workspace.urls")),
     path("", include("portal.urls")),
     # OAuth 2.0 for other systems (client credentials): the token endpoint and revocation only.
@@ -33,6 +35,7 @@ urlpatterns = [
     path("o/revoke_token/", oauth2_views.RevokeTokenView.as_view(), name="oauth2_revoke"),
     path("api/v1/", include("api.urls")),  # the open REST API (schema at /api/v1/schema/, docs at /api/v1/docs/)
     path("can-bo/dong-bo-dvcqg/", include("integrations.urls")),  # the DVCQG sync page (staff)
+    path("", include("ops.urls")),  # /healthz, /readyz, /metrics (docs/operations.md)
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -7,6 +7,7 @@ from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 import onecua.checks  # noqa: F401 - registers the production checks that `manage.py check --deploy` runs
+from core.storage import private_storage_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -47,7 +48,9 @@ INSTALLED_APPS = [
     "portal",
     "workspace",
     "api",
+    "ops",
     "surveys",
+    "feedback",
     "reports",
     "demo",
 ]
@@ -64,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): signed in with a TOTP code too
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff signed out after ONECUA["STAFF_IDLE_MINUTES"] without a request (accounts/sessions.py).
+    "accounts.sessions.StaffIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "onecua.middleware.ContentSecurityPolicyMiddleware",
@@ -159,7 +164,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+# bench/pages.py collects into a directory of its own (STATIC_ROOT) so that a run never rewrites var/staticfiles.
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "var" / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # Private files (dossier attachments) never live under a public URL: there is no MEDIA_URL route.
@@ -173,6 +179,12 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# STORAGE_BACKEND=s3: the private files in an S3-protocol object store (S3_BUCKET, S3_ENDPOINT_URL, …), never
+# public; downloads streamed by the access-checked views, or PRIVATE_DOWNLOADS=presigned: a redirect to a URL
+# signed for PRIVATE_DOWNLOAD_URL_SECONDS (60). The variables: core/storage.py.
+_private_storage, PRIVATE_DOWNLOADS = private_storage_settings(env, location=PRIVATE_STORAGE_ROOT)
+if _private_storage["BACKEND"] != STORAGES["default"]["BACKEND"]:
+    STORAGES["default"] = _private_storage
 
 # The development default logs who, the subject and the key of each e-mail, never its text (a citizen's name,
 # address, dossier code, rating link). Production refuses any console backend (settings/prod.py).
@@ -222,6 +234,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "parked-uploads": {"task": "portal.remove_parked_uploads", "schedule": crontab(minute=40)},
     # The personal-data access log keeps ONECUA["ACCESS_LOG_DAYS"] days.
     "purge-access-log": {"task": "privacy.purge_access_log", "schedule": crontab(minute=15, hour=2)},
+    # Feedback (PAKN) unanswered past its due time: flagged once, leaders told.
+    "feedback-overdue": {"task": "feedback.flag_overdue", "schedule": crontab(minute=10, hour="7-17")},
 }
 
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
@@ -234,15 +248,20 @@ ONECUA_SMS_BACKEND = env("ONECUA_SMS_BACKEND", default="core.backends.ConsoleSMS
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_personal_data": {"()": "onecua.logging_filters.MaskPersonalData"}},
+    "filters": {"mask_personal_data": {"()": "onecua.logging_filters.MaskPersonalData"},
+                "request_id": {"()": "onecua.logging_filters.RequestIdFilter"}},
     "formatters": {
         "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}",
                           "style": "{"},
+        # LOG_FORMAT=json (production's default, settings/prod.py): one JSON object per line with the request id.
+        "json": {"()": "onecua.logging_filters.JsonFormatter"},
+        "text": {"format": "%(message)s"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["mask_personal_data"]},
+        "console": {"class": "logging.StreamHandler", "formatter": env("LOG_FORMAT", default="text"),
+                    "filters": ["mask_personal_data", "request_id"]},
         "django.server": {"class": "logging.StreamHandler", "formatter": "django.server",
-                          "filters": ["mask_personal_data"]},
+                          "filters": ["mask_personal_data", "request_id"]},
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
@@ -268,6 +287,9 @@ ONECUA = {
     "REGISTRATIONS_PER_HOUR": env.int("REGISTRATIONS_PER_HOUR", default=20),
     "ACCOUNT_NOTICE_INTERVAL_MINUTES": env.int("ACCOUNT_NOTICE_INTERVAL_MINUTES", default=60),
     "TRACK_LOOKUPS_PER_10_MIN": env.int("TRACK_LOOKUPS_PER_10_MIN", default=30),
+    # Feedback and complaints (PAKN): working days to answer; submissions per client address per hour.
+    "FEEDBACK_ANSWER_WORKING_DAYS": env.int("FEEDBACK_ANSWER_WORKING_DAYS", default=10),
+    "FEEDBACK_PER_HOUR": env.int("FEEDBACK_PER_HOUR", default=10),
     "PUBLIC_BASE_URL": env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000"),
     "MAX_UPLOAD_BYTES": env.int("MAX_UPLOAD_BYTES", default=10 * 1024 * 1024),
     "MAX_FILES_PER_DOSSIER": env.int("MAX_FILES_PER_DOSSIER", default=30),
@@ -298,12 +320,21 @@ ONECUA = {
     # Decision 766/QĐ-TTg indicators this product computes: points and the rate (%) that earns full points;
     # below it the score is rate × points ÷ threshold. The on-time and satisfaction points are those of
     # docs/domain.md §6; the online and digitisation split is the province's to set (defaults are practice).
+    # Decision 766 (reports/indices.py): points and the rate (%) earning them. Publicity 18, progress 20 and
+    # satisfaction 18 follow docs/domain.md §6; the split of the online-service and digitisation points is practice.
     "INDEX_766": {
-        "on_time": {"points": 20, "threshold": 100},
-        "online_rate": {"points": 6, "threshold": 50},
+        "published_complete": {"points": 12, "threshold": 100},
         "online_coverage": {"points": 6, "threshold": 80},
-        "digitisation": {"points": 10, "threshold": 80},
+        "on_time": {"points": 20, "threshold": 100},
+        "online_rate": {"points": 8, "threshold": 50},
+        "online_payment": {"points": 7, "threshold": 50},
+        "electronic_results": {"points": 7, "threshold": 80},
+        "digitised_dossiers": {"points": 8, "threshold": 80},
+        "digitised_results": {"points": 7, "threshold": 80},
+        "data_reuse": {"points": 7, "threshold": 80},
         "satisfaction": {"points": 6, "threshold": 90},
+        "ratings": {"points": 6, "threshold": 90},
+        "pakn_on_time": {"points": 6, "threshold": 100},
     },
     # The public transparency page covers this many whole months before the current one.
     "PUBLIC_FIGURES_MONTHS": env.int("PUBLIC_FIGURES_MONTHS", default=12),
@@ -315,11 +346,51 @@ ONECUA = {
     "PRIVACY_CONTACT_EMAIL": env("PRIVACY_CONTACT_EMAIL", default=""),
 }
 
+# ---------------------------------------------------------------- sign-in through OpenID Connect (accounts/oidc.py)
+# Citizens sign in through the national identity's single sign-on (or any OpenID Connect provider): authorization
+# code flow with PKCE, state and nonce, the ID token checked against the provider's JWKS, endpoints discovered at
+# ISSUER/.well-known/openid-configuration. The account is keyed by the personal identification number claim. Off
+# (the sign-in page shows local accounts only) unless ISSUER and CLIENT_ID are set. Callback addresses to register
+# at the provider: PUBLIC_BASE_URL + /tai-khoan/dinh-danh/ve/ (staff: /tai-khoan/dinh-danh/can-bo/ve/); after
+# sign-out at the provider: PUBLIC_BASE_URL + /.
+OIDC = {
+    "CITIZEN": {
+        "ISSUER": env("OIDC_ISSUER", default=""),
+        "CLIENT_ID": env("OIDC_CLIENT_ID", default=""),
+        "CLIENT_SECRET": env("OIDC_CLIENT_SECRET", default=""),
+        "SCOPES": env("OIDC_SCOPES", default="openid profile email phone"),
+        "LABEL": env("OIDC_LABEL", default=""),
+        "CLAIM_ID_NUMBER": env("OIDC_CLAIM_ID_NUMBER", default="personal_id"),
+        "CLAIM_NAME": env("OIDC_CLAIM_NAME", default="name"),
+        "CLAIM_BIRTH_DATE": env("OIDC_CLAIM_BIRTH_DATE", default="birthdate"),
+        "CLAIM_PHONE": env("OIDC_CLAIM_PHONE", default="phone_number"),
+        "CLAIM_EMAIL": env("OIDC_CLAIM_EMAIL", default="email"),
+    },
+    # An organisation's provider for staff, mapped to existing users: the claim CLAIM equals the user's
+    # USER_FIELD ("username" or "email"); memberships stay in the admin.
+    "STAFF": {
+        "ISSUER": env("OIDC_STAFF_ISSUER", default=""),
+        "CLIENT_ID": env("OIDC_STAFF_CLIENT_ID", default=""),
+        "CLIENT_SECRET": env("OIDC_STAFF_CLIENT_SECRET", default=""),
+        "SCOPES": env("OIDC_STAFF_SCOPES", default="openid profile email"),
+        "LABEL": env("OIDC_STAFF_LABEL", default=""),
+        "CLAIM": env("OIDC_STAFF_CLAIM", default="preferred_username"),
+        "USER_FIELD": env("OIDC_STAFF_USER_FIELD", default="username"),
+    },
+    # LABEL: the button's name on the sign-in page (empty: "Tài khoản định danh điện tử (VNeID)" / "Tài khoản của
+    # cơ quan (cán bộ)", translated).
+    "TIMEOUT_SECONDS": env.float("OIDC_TIMEOUT_SECONDS", default=5.0),
+    "CLOCK_SKEW_SECONDS": env.int("OIDC_CLOCK_SKEW_SECONDS", default=60),
+}
+# Staff (members of an agency, or Django staff) are signed out after this many minutes without a request.
+ONECUA["STAFF_IDLE_MINUTES"] = env.int("STAFF_IDLE_MINUTES", default=30)
+
 # ---------------------------------------------------------------- signed electronic results (printing/)
 # The root certificates a signed result must chain to: PEM or DER files, or directories of them, separated by
 # commas. Production: the root certificate(s) of the certification authority that issued the agencies' signing
 # certificates. The default is the directory where `load_demo` writes its demo CA (so `make run` verifies).
-SIGNING_TRUST_ROOTS = env.list("SIGNING_TRUST_ROOTS", default=[str(PRIVATE_STORAGE_ROOT / "signing" / "trust-roots")])
+# An entry "storage:<folder or file>" names private storage (the local disk or the bucket), as the default does.
+SIGNING_TRUST_ROOTS = env.list("SIGNING_TRUST_ROOTS", default=["storage:signing/trust-roots"])
 # The passwords of the agencies' PKCS#12 files, by the name each certificate gives in the admin (an environment
 # variable ONECUA_SIGNING_…, which wins over this mapping). Only the demo's is here; production sets variables.
 SIGNING_KEY_PASSWORDS = {"ONECUA_SIGNING_DEMO_PASSWORD": "motcua-ky-so-demo"}
@@ -464,3 +535,22 @@ DVCQG = {
 }
 # Sync rows left pending (broker outage at commit, back-off over, a dead sender), every minute.
 CELERY_BEAT_SCHEDULE["requeue-dvcqg"] = {"task": "integrations.requeue_sync_rows", "schedule": 60.0}
+# The previous month's ratings summary (DongBoDanhGia), once per desk and month: daily, so a missed day 1 is caught up.
+CELERY_BEAT_SCHEDULE["dvcqg-monthly-ratings"] = {
+    "task": "integrations.push_monthly_ratings", "schedule": crontab(minute=20, hour=3)}
+
+# ---------------------------------------------------------------- operations (ops/; docs/operations.md)
+# X-Request-ID in and out, on every log record and on the Celery tasks a request sends; request time by view.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                  "ops.tracing.RequestIdMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("ops.tracing.RequestIdMiddleware") + 1, "ops.metrics.MetricsMiddleware")
+ONECUA.update({
+    # /metrics answers this bearer token, or these client addresses / networks; neither set: only with DEBUG.
+    "METRICS_TOKEN": env("METRICS_TOKEN", default=""),
+    "METRICS_ALLOWED_IPS": env.list("METRICS_ALLOWED_IPS", default=[]),
+    "METRICS_CELERY_QUEUES": env.list("METRICS_CELERY_QUEUES", default=["celery"]),
+    # Each part of /readyz (database, cache, broker, storage) answers within this many seconds or is down.
+    "READY_TIMEOUT_SECONDS": env.float("READY_TIMEOUT_SECONDS", default=2.0),
+})
+# The probes answer plain HTTP from the load balancer (no redirect to https); their Host must still be allowed.
+SECURE_REDIRECT_EXEMPT = [r"^(healthz|readyz|metrics)$"]

@@ -72,6 +72,7 @@ from dossiers.models import (
     FormNumber,
     SupplementRequest,
 )
+from feedback.models import Feedback, FeedbackEvent
 from notifications.models import Notification
 from procedures.models import Agency, AgencyKind, CalendarException, CalendarExceptionKind, Field, Procedure
 from surveys import services as survey_services
@@ -199,7 +200,7 @@ GLOBAL_KINDS = {"procedure", "field", "question", "group", "axes_attempt", "axes
 PUBLIC_KINDS = {"signature"}
 DOSSIER_KINDS = {"dossier", "event", "supplement_request", "apology", "apology_proposal", "rating", "indices",
                  "questionnaire", "follow_up", "access", "correction", "archive", "notification", "payment",
-                 "sync_row"}
+                 "sync_row", "feedback"}
 
 
 def _model_kinds() -> dict:
@@ -237,6 +238,7 @@ PK_KINDS = {
     "admin:view_on_site": "dossier",  # object_id next to content_type_id
     "integrations:retry": "sync_row",
     "integrations:skip": "sync_row",
+    "feedback_staff:detail": "feedback",
 }
 
 
@@ -847,6 +849,7 @@ class Matrix:
                         for tag, (desk, _dept, _owner) in SERIES.items()}
         self._payments()
         self._sync_rows()
+        self._feedback()
         self.exceptions = {
             "A1": CalendarException.objects.create(date=date(2025, 4, 29), kind=CalendarExceptionKind.DAY_OFF,
                                                    note="Nghỉ bù tỉnh Thử Nghiệm", province=w.province),
@@ -884,6 +887,19 @@ class Matrix:
                 dossier=d, agency=d.receiving_agency, kind=SyncKind.PROGRESS, action="receive",
                 local_state=d.state, national_code=4, payload={"MaHoSo": d.code}, status=SyncStatus.REJECTED,
                 attempts=1, deliveries=1, portal_message="Cổng từ chối (thử nghiệm)")
+
+    def _feedback(self) -> None:
+        """Each series' applicant sends a feedback (PAKN) about their dossier in processing: their name, phone,
+        e-mail and the dossier's request text, which only those entitled to the dossier may read."""
+        from feedback.services import feedback_submit
+
+        for tag in SERIES:
+            d = self.dossiers[tag, "processing"]
+            markers = self.infos[d.pk].markers
+            with at(T_STEP):
+                feedback_submit(procedure=d.procedure, agency=d.receiving_agency, kind="feedback", dossier=d,
+                                content=markers["request text"], sender_name=markers["applicant name"],
+                                sender_phone=markers["applicant phone"], sender_email=markers["applicant e-mail"])
 
     def _globals(self) -> dict:
         from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -1034,6 +1050,8 @@ class Matrix:
                 return QuestionnaireResponse.objects.get(dossier=dossier("surveyed"))
             case "follow_up":
                 return FollowUp.objects.get(dossier=dossier("rated"))
+            case "feedback":  # about the dossier in processing, sent by its applicant (feedback/)
+                return Feedback.objects.get(dossier=dossier("processing"))
             case "access":
                 return PersonalDataAccess.objects.filter(dossier=dossier("processing")).first()
             case "correction":
@@ -1112,7 +1130,8 @@ class Matrix:
         counted = [Dossier, DossierEvent, Attachment, Rating, SupplementRequest, Apology, ApologyProposal,
                    FollowUp, QuestionnaireResponse, EvaluationIndices, CorrectionRequest, Notification,
                    PersonalDataAccess, DossierArchive, StaffMembership, User, Agency, FormNumber, ClockPause,
-                   Payment, ResultSignature, SigningCertificate, SyncRow, StatusMapping, ApiClient,
+                   Payment, ResultSignature, SigningCertificate, SyncRow, StatusMapping, ApiClient, Feedback,
+                   FeedbackEvent,
                    get_application_model(), get_access_token_model()]
         parts = [f"(SELECT COUNT(*) FROM {qn(m._meta.db_table)})" for m in counted]
         statuses = [(FollowUp, "closed"), (CorrectionRequest, "done"), (Notification, "pending"), (Payment, "paid"),
@@ -1428,8 +1447,10 @@ EXPECTATIONS = {
     # api/ and OAuth 2.0
     "api:*": _api(public=False),
     **{f"api:{name}": _api(public=True) for name in ("index", "schema", "docs", "problem-type", "procedures",
-                                                     "procedure-detail", "agencies", "agency-detail")},
+                                                     "procedure-detail", "agencies", "agency-detail", "figures")},
     "oauth2_token": _never_2xx, "oauth2_revoke": _never_2xx,
+    # ops/: the load balancer's probes are public; the metrics answer only a token or an allowed address
+    "ops:healthz": _public_page, "ops:readyz": _public_page, "ops:metrics": _never_2xx,
 }
 ADMIN_EXPECTATIONS = {"api.ApiClient": _superuser_only, "integrations.StatusMapping": _superuser_only,
                       "printing.SigningCertificate": _certificate_admin, "oauth2_provider.*": _superuser_only}

@@ -4,6 +4,7 @@ development console e-mail and SMS backends and every logger at DEBUG (SQL inclu
 gunicorn's access log in production."""
 
 import io
+import json
 import logging
 import re
 import signal
@@ -250,3 +251,122 @@ def test_gunicorns_access_log_masks_the_rating_token(tmp_path):
     assert '"GET /danh-gia/ho-so/H61.22.10-250310-0001/***/?sdt=********78&email=n***@example.vn HTTP/1.1" 400' \
         in text, text
     assert leaks(text, token) == [], text
+
+
+# ---------------------------------------------------------------- JSON lines with the request id (ops/)
+RID = "req-7f3a9c2e-logs-0001"
+
+
+@pytest.fixture
+def json_console():
+    """`attach()` gives the root's configured console handler (settings.LOGGING: masking and request-id filters)
+    production's JSON formatter and a buffer; `text()` is what it wrote. Attach after the embedded Celery worker
+    started: like a real worker, it runs django.setup() again, which configures logging anew."""
+    from onecua.logging_filters import JsonFormatter
+
+    buffer, saved = io.StringIO(), []
+
+    def attach():
+        handler = next(h for h in logging.getLogger().handlers if type(h) is logging.StreamHandler
+                       and any(type(f).__name__ == "MaskPersonalData" for f in h.filters))
+        assert any(type(f).__name__ == "RequestIdFilter" for f in handler.filters)
+        saved.append((handler, handler.setStream(buffer), handler.formatter))
+        handler.setFormatter(JsonFormatter())
+
+    yield type("JsonConsole", (), {"attach": staticmethod(attach), "text": staticmethod(buffer.getvalue)})
+    for handler, stream, formatter in saved:
+        handler.setStream(stream)
+        handler.setFormatter(formatter)
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A redis-server of this test's own on a free port, as the Celery broker."""
+    from onecua.celery import app
+    from tests.ops.probe_servers import Redis
+
+    server = Redis(tmp_path)
+    server.start()
+    saved = (app.conf.broker_url, app.conf.task_always_eager)
+
+    def use(url, eager):
+        from kombu import pools
+
+        app.conf.broker_url, app.conf.task_always_eager = url, eager
+        app._pool = None
+        app.amqp._producer_pool = None
+        pools.reset()
+
+    use(f"{server.url}/0", False)
+    yield server
+    use(*saved)
+    server.stop()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_json_logs_carry_the_request_id_into_celery_tasks_without_personal_data(
+        client, world, settings, debug_everywhere, json_console, own_redis):
+    """A submission through the real views with an ID number and a phone, received by the desk through the staff
+    page, its messages sent by a real Celery worker from a real Redis queue: every line is JSON, the request's
+    lines and the task's carry the request's id, and neither the ID number nor the phone appears anywhere."""
+    import redis
+    from celery.contrib.testing.worker import start_worker
+
+    from onecua.celery import app
+
+    settings.EMAIL_BACKEND = base.EMAIL_BACKEND
+    settings.ONECUA_SMS_BACKEND = base.ONECUA_SMS_BACKEND  # the console backend logs "SMS to <phone>"
+    code = world.procedure.national_code
+    seen = redis.Redis.from_url(f"{own_redis.url}/0")
+    # The worker's loglevel: an embedded worker sets the root logger's level (ERROR by default) as a real one does.
+    with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=30,
+                      loglevel="DEBUG"):
+        json_console.attach()
+        logging.getLogger().addHandler(debug_everywhere.handler)  # django.setup() again removed pytest's
+        for name in ("", "django", "django.request", "django.db.backends", "dossiers", "core", "notifications",
+                     "celery"):
+            logging.getLogger(name).setLevel(logging.DEBUG)
+        with at(vn(2025, 3, 10, 8, 0)):
+            review = client.post(reverse("portal:submit", args=[code]), {
+                "agency": world.desk.pk, "applicant_name": NAME, "applicant_id_number": ID_NUMBER,
+                "applicant_phone": PHONE, "applicant_email": EMAIL, "applicant_address": "Ấp Bình Hòa, phường Một",
+                f"file_{world.form.pk}": upload("to-khai.pdf", PDF_BYTES)}, HTTP_X_REQUEST_ID="req-review-000001")
+            assert review.status_code == 200, review.content.decode()[:2000]
+            assert review["X-Request-ID"] == "req-review-000001"
+            done = client.post(reverse("portal:submit_confirm", args=[code]),
+                               {"payload": review.context["payload"]}, HTTP_X_REQUEST_ID="req-confirm-000001")
+            assert done.status_code == 302 and done["X-Request-ID"] == "req-confirm-000001"
+        dossier = Dossier.objects.get(applicant_id_number=ID_NUMBER)
+        # The desk receives it through the staff page: the applicant's "received" messages go to the broker.
+        client.force_login(world.user("clerk@desk"))
+        with at(vn(2025, 3, 10, 9, 0)):
+            received = client.post(reverse("workspace:action", args=[dossier.pk, "receive"]),
+                                   {"version": dossier.version}, HTTP_X_REQUEST_ID=RID)
+        assert received.status_code == 302 and received["X-Request-ID"] == RID
+        deadline = time.monotonic() + 60
+        while Notification.objects.filter(dossier=dossier).exclude(status="sent").exists():
+            assert time.monotonic() < deadline, "the worker did not send the submission's messages"
+            time.sleep(0.1)
+        assert seen.llen("celery") == 0
+    assert Notification.objects.filter(dossier=dossier, channel="sms").exists()
+
+    lines = [line for line in json_console.text().splitlines() if line.strip()]
+    entries = [json.loads(line) for line in lines]  # every line is one JSON object
+    assert all({"time", "level", "logger", "message", "request_id"} <= set(e) for e in entries)
+    text = "\n".join(lines)
+    assert PHONE not in text and ID_NUMBER not in text and EMAIL not in text
+    records = "\n".join(r.getMessage() + (r.exc_text or "") for r in debug_everywhere.records)
+    assert PHONE not in records and ID_NUMBER not in records and EMAIL not in records
+
+    # The requests' own lines (their SQL, with the applicant's values masked, not dropped) ...
+    confirm = [e for e in entries if e["request_id"] == "req-confirm-000001"]
+    assert any(e["logger"] == "django.db.backends" and "INSERT" in e["message"] for e in confirm)
+    assert any("**********89" in e["message"] for e in confirm)
+    assert any(e["request_id"] == RID and e["logger"] == "django.db.backends" for e in entries)
+    # ... and the worker's: the task's own lines and the SMS it sent, in the worker's thread, carry the request's id.
+    sms = [e for e in entries if e["message"].startswith("SMS to 09******78")]
+    assert sms and all(e["request_id"] == RID for e in sms), sms
+    assert not any(e["request_id"] != RID and e["message"].startswith(("SMS", "E-mail")) for e in entries)
+    task_lines = [e for e in entries if e["logger"].startswith("celery.app.trace") and "send_notification" in
+                  e["message"]]
+    assert task_lines and any(e["request_id"] == RID for e in task_lines), task_lines
