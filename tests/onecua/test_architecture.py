@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # The application's packages, lowest first; "a+b" is one level, whose packages may not import each other.
 LAYERS = (
-    "core procedures accounts dossiers notifications+printing payments integrations privacy portal+workspace surveys+feedback reports api+ops demo"
+    "core procedures accounts dossiers notifications+printing payments integrations privacy portal+workspace surveys+feedback+consultations reports api+ops demo"
 )
 LEVEL = {package: level for level, packages in enumerate(LAYERS.split()) for package in packages.split("+")}
 PROJECT = "onecua"  # settings, urls, celery: on top, may import any app; no app may import it...
