@@ -81,3 +81,5 @@ class Rebuild(models.Model):
 
     def __str__(self) -> str:
         return f"{self.requested_at:%d/%m/%Y %H:%M}"
+
+from reports.inspection import InspectorEntry  # noqa: E402,F401  (Decision 766 values entered by the inspector)

@@ -18,7 +18,8 @@ from accounts.decorators import staff_required
 from accounts.models import Role
 from accounts.scoping import oversight_agency_ids, oversight_scope_ids
 from accounts.selectors import memberships_of
-from reports import charts, drilldown, exports, indices, overview, processing
+from core.errors import DossierError
+from reports import charts, drilldown, exports, indices, inspection, measures766, overview, processing
 from reports.forms import PeriodForm
 from reports.ii06a import COLUMNS, II06A_GROUPS, report_ii06a
 from reports.models import Rebuild
@@ -163,14 +164,45 @@ def dashboard(request, scope: Scope):
 
 @report_view("reports/scores.html")
 def scores(request, scope: Scope):
+    entry_form = None
+    if inspection.may_enter(user=request.user):
+        entry_form = inspection.InspectorEntryForm(
+            request.POST if request.method == "POST" else None, user=request.user,
+            initial={"start": scope.start, "end": scope.end, "agency": scope.period.get("agency")})
+    if request.method == "POST":
+        saved = _save_inspector_entry(request, entry_form)
+        if saved is not None:
+            return saved
     rows, total = indices.scores_766(agency_ids=scope.agency_ids, start=scope.start, end=scope.end,
                                      desk_ids=scope.desk_ids)
     file = _pdf_or_xlsx(
         request, scope, "chi-so-766",
         xlsx=lambda: exports.scores_xlsx(rows, total, start=scope.start, end=scope.end, scope_label=scope.label),
         pdf_template="reports/scores_pdf.html", pdf_context={"rows": rows, "total": total, "period": scope.period})
-    return file or render(request, "reports/scores.html", {"form": scope.form, "rows": rows, "total": total,
-                                                           "scope_label": scope.label, "query": scope.query()})
+    return file or render(request, "reports/scores.html", {
+        "form": scope.form, "rows": rows, "total": total, "scope_label": scope.label, "query": scope.query(),
+        "entry_form": entry_form, "groups": indices.GROUPS, "definitions": indices.DEFINITIONS,
+        "complete_fields": measures766.COMPLETE_FIELDS,
+    }, status=400 if entry_form is not None and entry_form.errors else 200)
+
+
+def _save_inspector_entry(request, form):
+    """POST on the 766 page: an inspector's value. Refused (403, nothing saved) for anyone else; a form with errors
+    is shown again (None: the page renders it)."""
+    if form is None:
+        return _forbidden(request)
+    if not form.is_valid():
+        return None
+    data = form.cleaned_data
+    try:
+        inspection.inspector_entry_save(user=request.user, agency=data["agency"], start=data["start"],
+                                        end=data["end"], indicator=data["indicator"], numerator=data["numerator"],
+                                        denominator=data["denominator"], note=data["note"])
+    except DossierError as exc:
+        form.add_error(None, exc.message)
+        return None
+    messages.success(request, _("Đã lưu chỉ số do thanh tra nhập."))
+    return redirect(f"{request.path}?{request.GET.urlencode()}")
 
 
 def _may_rebuild(user) -> bool:

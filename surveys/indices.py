@@ -2,9 +2,14 @@
 
 Each index scores 2 / 1 / 0. The system scores five of them from the dossier itself; the other four
 (agencies contacted, publicity, staff attitude, handling of complaints) are entered by people.
+
+Source: the nine indices and their 2 / 1 / 0 scale come from Decree 61/2018/NĐ-CP and Circular 01/2018/TT-VPCP,
+repealed on 1 Jul 2025 with no confirmed successor under Decree 118 (docs/domain.md §10); the project keeps them.
+Those texts do not give a machine rule for indices 5 and 9: the rules below are the project's, stated here.
 """
 
 from dossiers.models import Channel, Timeliness
+from procedures.models import OnlineLevel
 
 _TIMELINESS_SCORE = {Timeliness.EARLY: 2, Timeliness.ON_TIME: 1, Timeliness.LATE: 0}
 
@@ -29,17 +34,24 @@ def comebacks_score(*, supplement_count: int, desk_supplement_count: int) -> int
     return _count_score(supplement_count + desk_supplement_count)
 
 
-def one_stop_desk_score(*, is_one_stop_desk: bool) -> int:
-    """(5) Received and returned at a one-stop desk: 2, otherwise 0."""
-    return 2 if is_one_stop_desk else 0
-
-
-def online_service_score(*, channel: int) -> int:
-    """(9) Online service. Our rule: a dossier submitted online scores 2 (the service was used end to end);
-    at the desk or by post it scores 1, because the applicant did not use the online service, which is
-    neither a success nor a failure of it. Nothing scores 0 automatically: the system cannot tell a failing
-    online service from the dossier alone."""
+def one_stop_desk_score(*, channel: int, is_one_stop_desk: bool) -> int:
+    """(5) Handled through the one-stop desk, scored from the real submission channel: submitted online to a
+    one-stop desk 2 (the desk's service reached without a trip); in person or by post at a one-stop desk 1;
+    received anywhere else 0. Every dossier is received by a one-stop desk (dossiers.creation), so the channel is
+    what tells dossiers apart."""
+    if not is_one_stop_desk:
+        return 0
     return 2 if channel == Channel.ONLINE else 1
+
+
+_ONLINE_LEVEL_SCORE = {OnlineLevel.FULL: 2, OnlineLevel.PARTIAL: 1, OnlineLevel.NONE: 0}
+
+
+def online_service_score(*, online_level: str) -> int:
+    """(9) Provision of the online public service (cung cấp dịch vụ công trực tuyến), from the procedure's level
+    under Decree 42/2022 (docs/domain.md §1): fully online (toàn trình) 2, partly online (một phần) 1, not offered
+    0. It judges what the agency offers for the procedure, not what this applicant chose (index 5 does)."""
+    return _ONLINE_LEVEL_SCORE.get(online_level, 0)
 
 
 def automatic_scores(dossier, *, late_steps: int) -> dict[str, int | None]:
@@ -48,6 +60,7 @@ def automatic_scores(dossier, *, late_steps: int) -> dict[str, int | None]:
         "step_time": step_time_score(late_steps),
         "comebacks": comebacks_score(supplement_count=dossier.supplement_count,
                                      desk_supplement_count=dossier.desk_supplement_count),
-        "one_stop_desk": one_stop_desk_score(is_one_stop_desk=dossier.receiving_agency.is_one_stop_desk),
-        "online_service": online_service_score(channel=dossier.channel),
+        "one_stop_desk": one_stop_desk_score(channel=dossier.channel,
+                                             is_one_stop_desk=dossier.receiving_agency.is_one_stop_desk),
+        "online_service": online_service_score(online_level=dossier.procedure.online_level),
     }

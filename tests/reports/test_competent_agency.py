@@ -63,7 +63,7 @@ def test_a_dossier_handed_over_and_approved_by_the_department_is_on_the_departme
     # Decision 766: the department's on-time rate counts it.
     scores, total = indices.scores_766(agency_ids=_scope(world), start=MARCH[0], end=MARCH[1])
     assert [s.agency for s in scores] == [world.dept]
-    on_time = scores[0].indicators[0]
+    on_time = scores[0]["on_time"]
     assert (on_time.key, on_time.numerator, on_time.denominator, on_time.rate) == ("on_time", 1, 1, 100)
     scores, _total = indices.scores_766(agency_ids=_scope(world), start=MARCH[0], end=MARCH[1],
                                         desk_ids={world.other_desk.pk})

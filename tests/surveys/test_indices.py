@@ -49,9 +49,12 @@ def test_counted_indices(count, score):
 
 def test_time_and_channel_rules():
     assert [indices.total_time_score(t) for t in ("early", "on_time", "late", "")] == [2, 1, 0, None]
-    assert indices.online_service_score(channel=Channel.ONLINE) == 2
-    assert indices.online_service_score(channel=Channel.IN_PERSON) == 1
-    assert indices.one_stop_desk_score(is_one_stop_desk=False) == 0
+    # (5) from the real submission channel; (9) from the procedure's online level (surveys/indices.py).
+    assert indices.one_stop_desk_score(channel=Channel.ONLINE, is_one_stop_desk=True) == 2
+    assert indices.one_stop_desk_score(channel=Channel.IN_PERSON, is_one_stop_desk=True) == 1
+    assert indices.one_stop_desk_score(channel=Channel.POST, is_one_stop_desk=True) == 1
+    assert indices.one_stop_desk_score(channel=Channel.ONLINE, is_one_stop_desk=False) == 0
+    assert [indices.online_service_score(online_level=level) for level in ("full", "partial", "none")] == [2, 1, 0]
 
 
 def test_the_desk_clerk_enters_the_other_four_and_the_automatic_ones_are_kept(world, committed, client):
