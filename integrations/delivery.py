@@ -224,7 +224,8 @@ def _heads_behind(skipped: set[int], busy: set[int]) -> list[SyncRow]:
     dossiers, one claim per dossier: only when a dossier has a backlog)."""
     dossiers = set(SyncRow.objects.filter(pk__in=skipped).exclude(status__in=DONE_STATUSES)
                    .values_list("dossier_id", flat=True)) - busy
-    heads = [_claim_next(dossier_id) for dossier_id in sorted(dossiers)]
+    # A monthly ratings row has no dossier (and no order to keep): the re-queue picks it up again.
+    heads = [_claim_next(dossier_id) for dossier_id in sorted(d for d in dossiers if d is not None)]
     return [head for head in heads if head is not None]
 
 
@@ -245,7 +246,9 @@ def heads_due(*, older_than=None, limit: int = 5000) -> list[int]:
 def purge_sent(*, limit: int = 5000) -> int:
     """Delete rows delivered more than DVCQG["KEEP_SENT_DAYS"] days ago (their payloads hold personal data). A
     later action on such a dossier writes a creating DongBoHoSoMC again; the portal's "đã tồn tại" turns it into
-    an update."""
+    an update. Monthly ratings rows are kept: they hold no personal data, and they are what makes a month's push
+    happen once (integrations/ratings.py)."""
     cutoff = timezone.now() - timedelta(days=int(config.option("KEEP_SENT_DAYS")))
-    old = list(SyncRow.objects.filter(status=SyncStatus.SENT, sent_at__lt=cutoff).values_list("id", flat=True)[:limit])
+    old = list(SyncRow.objects.filter(status=SyncStatus.SENT, sent_at__lt=cutoff).exclude(kind=SyncKind.RATING)
+               .values_list("id", flat=True)[:limit])
     return SyncRow.objects.filter(pk__in=old).delete()[0] if old else 0

@@ -80,8 +80,14 @@ _mapping: dict = {"rows": None, "version": None}
 
 
 def forget_mapping(**kwargs) -> None:
-    cache.set(MAPPING_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    """This process re-reads at once; the others once the change is committed (a node reading in between keeps the
+    old rows under the old version, which the commit then replaces)."""
     _mapping["rows"] = None
+    transaction.on_commit(_new_mapping_version)
+
+
+def _new_mapping_version() -> None:
+    cache.set(MAPPING_VERSION_KEY, uuid.uuid4().hex, timeout=None)
 
 
 def _mapping_version() -> str:

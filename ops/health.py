@@ -8,6 +8,7 @@ read back and deleted). A failure is named with the exception's class only: host
 """
 
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -150,8 +151,30 @@ def _run(name: str, check: Callable[[], None]) -> dict:
     return {"ok": True, "ms": round((time.monotonic() - started) * 1000, 1)}
 
 
+# A flood of probes costs at most one check of each part per READY_REUSE_SECONDS and process: the report is reused
+# for that long (one computation at a time), and a part whose previous check is still running (a dead peer) is
+# reported "timeout" again instead of taking another thread of the pool.
+_lock = threading.Lock()
+_last: dict = {"at": None, "report": None}
+_inflight: dict[str, futures.Future] = {}
+
+
+def reuse_seconds() -> float:
+    return float(settings.ONECUA.get("READY_REUSE_SECONDS", 1.0))
+
+
 def readiness() -> tuple[bool, dict]:
     """(ready, report): every part's outcome, and `failing`, the names of the parts that are not ready."""
+    with _lock:
+        now = time.monotonic()
+        if _last["at"] is not None and now - _last["at"] < reuse_seconds():
+            return deepcopy(_last["report"])
+        outcome = _readiness()
+        _last.update(at=time.monotonic(), report=deepcopy(outcome))
+        return outcome
+
+
+def _readiness() -> tuple[bool, dict]:
     seconds = timeout()
     engine = connections["default"].settings_dict["ENGINE"]
     results: dict[str, dict] = {}
@@ -159,8 +182,11 @@ def readiness() -> tuple[bool, dict]:
     for name, check in CHECKS.items():
         if name == "database" and engine.endswith("sqlite3"):
             results[name] = _run(name, check)
+        elif name in _inflight and not _inflight[name].done():
+            results[name] = {"ok": False, "error": "timeout"}
         else:
-            pending[_pool.submit(_run, name, check)] = name
+            _inflight[name] = _pool.submit(_run, name, check)
+            pending[_inflight[name]] = name
     done, late = futures.wait(pending, timeout=seconds + 0.5)
     for future in done:
         results[pending[future]] = future.result()

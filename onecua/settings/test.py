@@ -17,6 +17,8 @@ OTP_REQUIRED_FOR_ADMINS = False
 # The staff idle timeout (accounts/sessions.py) is off: tests leap over hours with time-machine while signed in.
 # tests/accounts/test_oidc_identity.py turns it on to test it.
 ONECUA = {**ONECUA, "STAFF_IDLE_MINUTES": 0}  # noqa: F405
+# /readyz computes its report afresh at each call (production reuses it for a second: ops/health.py).
+ONECUA["READY_REUSE_SECONDS"] = 0
 PRIVATE_STORAGE_ROOT = Path(tempfile.mkdtemp(prefix="onecua-test-private-"))
 STORAGES = {**STORAGES, "default": {**STORAGES["default"], "OPTIONS": {"location": str(PRIVATE_STORAGE_ROOT)}}}
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}

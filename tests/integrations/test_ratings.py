@@ -197,3 +197,21 @@ def test_the_command_refuses_bad_months_and_says_when_the_sync_is_off(october, r
 def test_a_month_without_ratings_sends_nothing(world, run_command, dvcqg):
     assert "0 bản tin mới" in push(run_command)
     assert not SyncRow.objects.filter(kind=SyncKind.RATING).exists() and dvcqg.ratings == {}
+
+
+def test_sent_summaries_outlive_the_purge_so_a_month_goes_once(october, run_command, dvcqg, settings):
+    """purge_sent deletes delivered dossier rows after KEEP_SENT_DAYS (personal data), never the monthly rows:
+    they hold none, and they are what keeps a month from being pushed twice."""
+    from integrations.delivery import purge_sent
+
+    settings.DVCQG = {**settings.DVCQG, "KEEP_SENT_DAYS": 1}
+    push(run_command)
+    sent = SyncRow.objects.filter(kind=SyncKind.RATING, status=SyncStatus.SENT)
+    assert sent.count() == 2
+    SyncRow.objects.filter(kind=SyncKind.RATING).update(sent_at=AFTER_OCTOBER - timedelta(days=30))
+    with at(AFTER_OCTOBER + timedelta(days=2)):
+        purge_sent()
+    assert sent.count() == 2
+    again = push(run_command, moment=AFTER_OCTOBER + timedelta(days=2))
+    assert "0 bản tin mới" in again
+    assert set(dvcqg.rating_deliveries.values()) == {1}

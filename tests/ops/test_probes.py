@@ -75,6 +75,23 @@ def test_readyz_names_a_storage_it_cannot_write(client, db, settings, tmp_path):
     assert str(blocked) not in response.content.decode()  # the class of the error only, never paths or hosts
 
 
+def test_a_flood_of_readyz_checks_each_part_once_per_reuse_period(client, db, settings, tmp_path):
+    """Within READY_REUSE_SECONDS the last report is answered again: a storage that broke meanwhile is seen only
+    once the period is over."""
+    settings.ONECUA = {**settings.ONECUA, "READY_REUSE_SECONDS": 3600}
+    from ops import health
+
+    health._last.update(at=None, report=None)
+    assert client.get("/readyz", **HOST).status_code == 200
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the storage's folder should be")
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(blocked)}}}
+    assert [client.get("/readyz", **HOST).status_code for _ in range(20)] == [200] * 20  # one check, reused
+    settings.ONECUA = {**settings.ONECUA, "READY_REUSE_SECONDS": 0}
+    assert client.get("/readyz", **HOST).status_code == 503
+
+
 def test_request_id_is_taken_when_valid_and_made_otherwise(client, db):
     given = "lb-7f3a9c2e-0001"
     assert client.get("/healthz", HTTP_X_REQUEST_ID=given, **HOST)["X-Request-ID"] == given
