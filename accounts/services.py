@@ -128,8 +128,12 @@ STAFF_USER_FIELDS = {"username": "username", "email": "email__iexact"}
 def staff_from_claims(*, claims: dict, conf: dict) -> User | None:
     """The existing user the staff provider's claim names (OIDC["STAFF"]["CLAIM"] equal to the user's
     USER_FIELD); None when there is none. Memberships are not touched: they stay in the admin."""
-    value = _claim(claims, conf.get("CLAIM", "preferred_username"))
+    claim = conf.get("CLAIM", "preferred_username")
+    value = _claim(claims, claim)
     lookup = STAFF_USER_FIELDS.get(conf.get("USER_FIELD", "username"))
     if not value or lookup is None:
         return None
-    return User.objects.filter(**{lookup: value}).order_by("pk").first()
+    if claim == "email" and claims.get("email_verified") is not True:
+        return None  # an address the provider has not verified names nobody
+    # Superusers sign in here with their password and second factor only, never through a provider's claim.
+    return User.objects.filter(**{lookup: value}, is_superuser=False).order_by("pk").first()

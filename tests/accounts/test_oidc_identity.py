@@ -184,3 +184,23 @@ def test_check_deploy_refuses_a_provider_over_http_or_without_a_secret(settings)
     assert {error.id for error in check_oidc_providers()} == {"accounts.E002", "accounts.E003"}
     settings.OIDC["CITIZEN"] = {**settings.OIDC["CITIZEN"], "ISSUER": "https://sso.example", "CLIENT_SECRET": "s"}
     assert check_oidc_providers() == []
+
+
+# ---------------------------------------------------------------- staff mapping
+def test_staff_mapping_needs_a_verified_address_and_never_names_a_superuser(world):
+    from accounts.services import staff_from_claims
+
+    clerk = world.user("clerk@desk")
+    clerk.email = "clerk@so.example.gov.vn"
+    clerk.save()
+    by_email = {"CLAIM": "email", "USER_FIELD": "email"}
+    assert staff_from_claims(claims={"email": "CLERK@so.example.gov.vn", "email_verified": True},
+                             conf=by_email) == clerk
+    assert staff_from_claims(claims={"email": "clerk@so.example.gov.vn"}, conf=by_email) is None
+    assert staff_from_claims(claims={"email": "clerk@so.example.gov.vn", "email_verified": False},
+                             conf=by_email) is None
+    root = UserFactory(username="quan-tri-goc", is_superuser=True, is_staff=True)
+    by_name = {"CLAIM": "preferred_username", "USER_FIELD": "username"}
+    assert staff_from_claims(claims={"preferred_username": "quan-tri-goc"}, conf=by_name) is None
+    assert staff_from_claims(claims={"preferred_username": clerk.username}, conf=by_name) == clerk
+    assert root.pk
