@@ -42,9 +42,15 @@ def _new_version() -> str:
 
 
 def bump_catalog_version(**kwargs) -> None:
-    """A receiver: a new catalog version at once, at each change. (Not after the commit: announcements after commit
-    are the deadline rules'. A page rendered between a change and its commit may cache the old rows under the new
-    version; the catalog fragments are therefore kept CATALOG_FRAGMENT_SECONDS only, which bounds that case.)"""
+    """A receiver: a new catalog version at once, and again once the change is committed — a page another request
+    rendered in between (from the rows before the commit) was cached under the first one and is never read again."""
+    from django.db import transaction
+
+    new_catalog_version()
+    transaction.on_commit(new_catalog_version)
+
+
+def new_catalog_version() -> None:
     from django.core.cache import cache
 
     cache.set(CATALOG_VERSION_KEY, _new_version(), timeout=None)

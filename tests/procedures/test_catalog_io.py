@@ -368,7 +368,10 @@ def test_changing_a_deadline_announces_it_after_commit(django_capture_on_commit_
     with django_capture_on_commit_callbacks() as changed:
         catalog_import(rows=[(2, row(deadline_amount="5"))])
 
-    assert (len(unchanged), len(changed)) == (0, 1)
+    def announcements(callbacks):  # the catalog's cache version is replaced after commit too: not an announcement
+        return [c for c in callbacks if getattr(c, "__name__", "") != "new_catalog_version"]
+
+    assert (len(announcements(unchanged)), len(announcements(changed))) == (0, 1)
 
 
 @pytest.mark.django_db
