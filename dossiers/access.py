@@ -28,10 +28,16 @@ def remember_tracked(request, dossier: Dossier) -> None:
     request.session[TRACKED_KEY] = sorted(tracked)
 
 
-def tracked_or_404(request, code: str) -> Dossier:
+def tracked_or_404(request, code: str, *, annotate: dict | None = None,
+                   related: tuple[str, ...] = ("procedure", "receiving_agency")) -> Dossier:
     """The dossier `code` if this visitor may see it (tracked in this session, or linked to their account); 404
-    otherwise, revealing nothing."""
-    dossier = Dossier.objects.select_related("procedure", "receiving_agency").filter(code=code).first()
+    otherwise, revealing nothing. `annotate`: values the page needs read in the same query (e.g. whether forms
+    were issued: `dossiers.selectors.citizen_forms_annotations`), so its panels need no query of their own;
+    `related`: the rows joined (a page that shows only the procedure's name joins only the procedure)."""
+    dossiers = Dossier.objects.select_related(*related)
+    if annotate:
+        dossiers = dossiers.annotate(**annotate)
+    dossier = dossiers.filter(code=code).first()
     if dossier is None:
         raise Http404
     user = request.user

@@ -313,12 +313,21 @@ def citizen_timeline(*, dossier: Dossier) -> list[tuple]:
     return rows
 
 
+def citizen_forms_annotations() -> dict:
+    """What `citizen_forms` reads besides the dossier's own columns, as annotations for the query that loads the
+    dossier (dossiers.access.tracked_or_404(annotate=…)): then `citizen_forms` runs no query."""
+    return {"issued_supplement_request": Exists(SupplementRequest.objects.filter(dossier=OuterRef("pk"))),
+            "issued_apology": Exists(Apology.objects.filter(dossier=OuterRef("pk")))}
+
+
 def citizen_forms(*, dossier: Dossier) -> list[tuple[str, str]]:
     """Forms issued to the applicant: receipt 01, supplement request 02, refusal 03, apology 04, stop notice 05."""
     numbers = []
-    supplement, apology = Dossier.objects.filter(pk=dossier.pk).values_list(  # one query for both
-        Exists(SupplementRequest.objects.filter(dossier=OuterRef("pk"))),
-        Exists(Apology.objects.filter(dossier=OuterRef("pk")))).first() or (False, False)
+    if hasattr(dossier, "issued_supplement_request") and hasattr(dossier, "issued_apology"):
+        supplement, apology = dossier.issued_supplement_request, dossier.issued_apology  # read with the dossier
+    else:
+        supplement, apology = Dossier.objects.filter(pk=dossier.pk).values_list(  # one query for both
+            *citizen_forms_annotations().values()).first() or (False, False)
     if dossier.received_at:
         numbers.append("01")
     if supplement:

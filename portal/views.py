@@ -29,14 +29,17 @@ from dossiers.access import remember_tracked, tracked_or_404
 from dossiers.models import ResultDelivery, State
 from dossiers.selectors import (
     citizen_forms,
+    citizen_forms_annotations,
     citizen_timeline,
     dossiers_of_citizen,
     find_tracked_dossier,
     next_step,
 )
 from dossiers.uploads import PARKED_DIR, check_upload
+from payments.templatetags.payments_tags import payment_annotations
 from portal.forms import AnswerSupplementForm, ApplicantForm, TrackForm, WithdrawForm, citizen_identity
 from printing.documents import render_dossier_form
+from printing.templatetags.printing_tags import signed_result_annotations
 from procedures.models import Procedure
 
 SIGNING_SALT = "onecua.portal.submission"
@@ -259,7 +262,10 @@ def track(request):
 
 
 def tracked_dossier(request, code: str):
-    dossier = tracked_or_404(request, code)
+    # What the forms list, the payment and the signed-result panels need, read with the dossier: no query of their
+    # own when there is nothing to show.
+    dossier = tracked_or_404(request, code, annotate={**citizen_forms_annotations(), **signed_result_annotations(),
+                                                      **payment_annotations()}, related=("procedure",))
     context = {
         "dossier": dossier,
         "timeline": citizen_timeline(dossier=dossier),

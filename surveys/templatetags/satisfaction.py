@@ -12,7 +12,11 @@ register = template.Library()
 
 @register.inclusion_tag("surveys/_rating_box.html", takes_context=True)
 def rating_box(context, dossier):
-    """The tracking page (after code + phone): the rating form when returned and not yet rated."""
+    """The tracking page (after code + phone): the rating form when returned and not yet rated. A dossier not
+    returned has no rating (surveys.services rates returned dossiers only, and returned is final): no query."""
+    if dossier.state != State.RETURNED:
+        return {"dossier": dossier, "state": {"returned": False, "rated": False, "can_rate": False,
+                                              "can_answer": False, "answered": False}, "token": "", "form": None}
     return {**tracking_context(dossier), "csrf_token": context.get("csrf_token")}
 
 

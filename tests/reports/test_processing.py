@@ -102,7 +102,7 @@ def test_the_procedure_page_shows_the_figures_without_reading_dossiers(client, r
         body = client.get(url).content.decode()
     assert "Trên 6 hồ sơ" in body and "3,0" in body and "14,0" in body and "67%" in body
     assert not [q["sql"] for q in queries if Dossier._meta.db_table in q["sql"]]
-    assert len(queries) <= 6  # the procedure and its documents, fees, desks; the two summary reads
+    assert len(queries) <= 7  # the procedure and its documents, fees, desks; the two summary reads; published PAKN
     with at(vn(2026, 5, 1, 10)):
         assert 'id="processing-reality"' not in client.get(url).content.decode()
 
