@@ -27,6 +27,7 @@ urlpatterns = [
     path("danh-gia/", include("surveys.urls")),
     path("can-bo/thanh-toan/", include("payments.staff_urls")),
     path("can-bo/phan-anh/", include("feedback.staff_urls")),  # feedback and complaints (PAKN), staff
+    path("can-bo/xin-y-kien/", include("consultations.urls")),  # consultation between agencies (lấy ý kiến)
     path("phan-anh/", include("feedback.urls")),  # the public form, confirmation, lookup
     path("can-bo/", include("workspace.urls")),
     path("", include("portal.urls")),

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "ops",
     "surveys",
     "feedback",
+    "consultations",
     "reports",
     "demo",
 ]
@@ -236,6 +237,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "purge-access-log": {"task": "privacy.purge_access_log", "schedule": crontab(minute=15, hour=2)},
     # Feedback (PAKN) unanswered past its due time: flagged once, leaders told.
     "feedback-overdue": {"task": "feedback.flag_overdue", "schedule": crontab(minute=10, hour="7-17")},
+    # Consultations between agencies unanswered past the reply-by time: flagged once, both agencies told.
+    "consultations-overdue": {"task": "consultations.flag_overdue", "schedule": crontab(minute=20, hour="7-17")},
 }
 
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
@@ -289,6 +292,7 @@ ONECUA = {
     "TRACK_LOOKUPS_PER_10_MIN": env.int("TRACK_LOOKUPS_PER_10_MIN", default=30),
     # Feedback and complaints (PAKN): working days to answer; submissions per client address per hour.
     "FEEDBACK_ANSWER_WORKING_DAYS": env.int("FEEDBACK_ANSWER_WORKING_DAYS", default=10),
+    "CONSULTATION_REPLY_WORKING_DAYS": env.int("CONSULTATION_REPLY_WORKING_DAYS", default=5),
     "FEEDBACK_PER_HOUR": env.int("FEEDBACK_PER_HOUR", default=10),
     "PUBLIC_BASE_URL": env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000"),
     "MAX_UPLOAD_BYTES": env.int("MAX_UPLOAD_BYTES", default=10 * 1024 * 1024),
@@ -551,6 +555,8 @@ ONECUA.update({
     "METRICS_CELERY_QUEUES": env.list("METRICS_CELERY_QUEUES", default=["celery"]),
     # Each part of /readyz (database, cache, broker, storage) answers within this many seconds or is down.
     "READY_TIMEOUT_SECONDS": env.float("READY_TIMEOUT_SECONDS", default=2.0),
+    # A report is reused this long: a flood of probes checks each part at most once a second (ops/health.py).
+    "READY_REUSE_SECONDS": env.float("READY_REUSE_SECONDS", default=1.0),
 })
 # The probes answer plain HTTP from the load balancer (no redirect to https); their Host must still be allowed.
 SECURE_REDIRECT_EXEMPT = [r"^(healthz|readyz|metrics)$"]

@@ -60,6 +60,7 @@ from django.utils import timezone
 from django.utils.regex_helper import normalize
 
 from accounts.models import Role, StaffMembership, User
+from consultations.models import Consultation, ConsultationFile
 from dossiers import services
 from dossiers.access import TRACKED_KEY
 from dossiers.models import (
@@ -200,7 +201,7 @@ GLOBAL_KINDS = {"procedure", "field", "question", "group", "axes_attempt", "axes
 PUBLIC_KINDS = {"signature"}
 DOSSIER_KINDS = {"dossier", "event", "supplement_request", "apology", "apology_proposal", "rating", "indices",
                  "questionnaire", "follow_up", "access", "correction", "archive", "notification", "payment",
-                 "sync_row", "feedback"}
+                 "sync_row", "feedback", "consultation", "consultation_file"}
 
 
 def _model_kinds() -> dict:
@@ -239,6 +240,9 @@ PK_KINDS = {
     "integrations:retry": "sync_row",
     "integrations:skip": "sync_row",
     "feedback_staff:detail": "feedback",
+    "consultations:detail": "consultation",
+    "consultations:file": "consultation_file",
+    "consultations:ask": "dossier",
 }
 
 
@@ -850,6 +854,7 @@ class Matrix:
         self._payments()
         self._sync_rows()
         self._feedback()
+        self._consultations()
         self.exceptions = {
             "A1": CalendarException.objects.create(date=date(2025, 4, 29), kind=CalendarExceptionKind.DAY_OFF,
                                                    note="Nghỉ bù tỉnh Thử Nghiệm", province=w.province),
@@ -900,6 +905,18 @@ class Matrix:
                 feedback_submit(procedure=d.procedure, agency=d.receiving_agency, kind="feedback", dossier=d,
                                 content=markers["request text"], sender_name=markers["applicant name"],
                                 sender_phone=markers["applicant phone"], sender_email=markers["applicant e-mail"])
+
+    def _consultations(self) -> None:
+        """Each series' department, handling the dossier in processing, asks the series' desk for its opinion
+        (consultations/): the question is the dossier's request text, and the dossier's files are shared with the
+        consultation, so only those entitled to the dossier may read either."""
+        from consultations.services import consultation_ask
+
+        for tag, (_desk, dept, _owner) in SERIES.items():
+            d = self.dossiers[tag, "processing"]
+            with at(T_STEP):
+                consultation_ask(dossier=d, actor=self.w.user(f"officer@{dept}"), agencies=[d.receiving_agency],
+                                 question=self.infos[d.pk].markers["request text"], working_days=3)
 
     def _globals(self) -> dict:
         from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -1052,6 +1069,11 @@ class Matrix:
                 return FollowUp.objects.get(dossier=dossier("rated"))
             case "feedback":  # about the dossier in processing, sent by its applicant (feedback/)
                 return Feedback.objects.get(dossier=dossier("processing"))
+            case "consultation":  # the department asks the desk about the dossier in processing (consultations/)
+                return Consultation.objects.get(dossier=dossier("processing"))
+            case "consultation_file":  # a file of that dossier shared with the consultation
+                return ConsultationFile.objects.filter(consultation__dossier=dossier("processing"),
+                                                       role="dossier").order_by("pk").first()
             case "access":
                 return PersonalDataAccess.objects.filter(dossier=dossier("processing")).first()
             case "correction":
