@@ -78,6 +78,7 @@ class Action:
     possible: Callable[[object], bool] | None = None  # when it may be offered, if not "a transition can run"
     rule_before_reception: Rule | None = None  # the rule while the dossier is not received yet
     service_name: str = ""  # the service in dossiers.services, when not dossier_<name>
+    hands_on: bool = False  # hands the dossier on: finishes the current step of its process (dossiers/steps.py)
 
     @property
     def label(self) -> str:
@@ -127,9 +128,9 @@ _ENTRIES = [
            citizen_text=_("Bạn đã bổ sung hồ sơ.")),
     Action(A.FORWARD, rule(_("chuyển xử lý"), {R.CLERK, R.OFFICER, R.LEADER}, HANDLING), ("forward",),
            _("Chuyển xử lý"), "ForwardForm",
-           citizen_text=_("Hồ sơ đã được chuyển đến {to_agency} để giải quyết.")),
+           citizen_text=_("Hồ sơ đã được chuyển đến {to_agency} để giải quyết."), hands_on=True),
     Action(A.ASSIGN, rule(_("phân công"), {R.LEADER, R.OFFICER}, HANDLING), ("assign",),
-           _("Phân công chuyên viên"), "AssignForm", citizen_text=_("Hồ sơ đang được cán bộ xem xét.")),
+           _("Phân công chuyên viên"), "AssignForm", citizen_text=_("Hồ sơ đang được cán bộ xem xét."), hands_on=True),
     Action(A.AWAIT_PAYMENT, rule(_("chuyển chờ nghĩa vụ tài chính"), {R.OFFICER}, HANDLING), ("await_payment",),
            _("Chờ nghĩa vụ tài chính"), "PaymentRequestForm",
            citizen_text=_("Đề nghị bạn thực hiện nghĩa vụ tài chính (phí, lệ phí, thuế): {note}")),
@@ -137,12 +138,12 @@ _ENTRIES = [
            ("confirm_payment",), _("Đã nộp nghĩa vụ tài chính"), "NoteForm",
            citizen_text=_("Đã ghi nhận bạn hoàn thành nghĩa vụ tài chính.")),
     Action(A.PROPOSE, rule(_("đề xuất kết quả"), {R.OFFICER}, HANDLING), ("propose",), _("Đề xuất kết quả"),
-           "ProposeForm", citizen_text=_("Hồ sơ đang được trình lãnh đạo phê duyệt.")),
+           "ProposeForm", citizen_text=_("Hồ sơ đang được trình lãnh đạo phê duyệt."), hands_on=True),
     Action(A.APPROVE, rule(_("phê duyệt"), {R.LEADER}, HANDLING), ("approve",), _("Phê duyệt"), "NoteForm",
-           message="resolved", citizen_text=_("Đã có kết quả giải quyết. Mời bạn nhận kết quả.")),
+           message="resolved", citizen_text=_("Đã có kết quả giải quyết. Mời bạn nhận kết quả."), hands_on=True),
     Action(A.DECLINE, rule(_("không phê duyệt"), {R.LEADER}, HANDLING), ("decline",),
            _("Không phê duyệt (trả lời bằng văn bản)"), "ReasonForm", danger=True, message="resolved",
-           citizen_text=_("Cơ quan có văn bản trả lời không giải quyết. Mời bạn nhận văn bản trả lời.")),
+           citizen_text=_("Cơ quan có văn bản trả lời không giải quyết. Mời bạn nhận văn bản trả lời."), hands_on=True),
     # Form 04 is issued by the agency's leader; the officer may propose it.
     Action(A.PROPOSE_APOLOGY, rule(_("đề xuất xin lỗi và hẹn lại"), {R.OFFICER}, HANDLING), (),
            _("Đề xuất xin lỗi và hẹn lại (mẫu 04)"), "ApologyForm", records_only=True, possible=_may_apologise),
@@ -160,7 +161,7 @@ _ENTRIES = [
            _("Công dân rút hồ sơ (mẫu 05)"), "ReasonForm", prints="05", danger=True, message="withdrawn",
            citizen_text=_("Hồ sơ đã được rút theo đề nghị của bạn.")),
     Action(A.RETURN_RESULT, rule(_("trả kết quả"), {R.CLERK}, RECEIVING), ("return_result",), _("Trả kết quả"),
-           "ReturnForm", message="returned", citizen_text=_("Bạn đã nhận kết quả.")),
+           "ReturnForm", message="returned", citizen_text=_("Bạn đã nhận kết quả."), hands_on=True),
     # The gateway confirmed an online payment (payments/): a dossier paused for it resumes (rule 7).
     Action(A.PAYMENT_RECEIVED, None, ("confirm_payment",), message="paid",
            citizen_text=_("Đã nhận khoản thanh toán trực tuyến của bạn: {note}")),

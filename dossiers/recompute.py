@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.db.models import Case, DateTimeField, F, Value, When
 
+from dossiers import steps
 from dossiers.models import FIGURE_FIELDS, OPEN_STATES, ClockPause, Dossier
 from dossiers.runner import calendar_of
 from dossiers.signals import AppointmentMove, announce_figures, appointments_moved
@@ -66,9 +67,20 @@ def recompute_open_dossiers(*, procedure_id: int | None = None, chunk: int = CHU
             changed, notified = apply_moves(moves, names)
             summary.changed += changed
             summary.notified += notified
+        _recompute_steps_of(batch, calendars, pauses)
     log.info("Recomputed due times: %s checked, %s changed, %s applicants notified", summary.checked,
              summary.changed, summary.notified)
     return summary
+
+
+def _recompute_steps_of(batch, calendars: dict, pauses: dict) -> None:
+    """The open steps of the chunk's dossiers that have an internal process (dossiers/steps.py), each moved
+    with the same calendar and pauses as its dossier."""
+    with_steps = Dossier.objects.filter(pk__in=[row[0] for row in batch], has_steps=True).only(
+        "pk", "has_steps", "received_at", "deadline_amount", "deadline_unit", "deadline_cutoff", "receiving_agency_id")
+    for dossier in with_steps:
+        steps.recompute_steps(dossier, calendar=calendars[dossier.receiving_agency_id],
+                              pauses=pauses.get(dossier.pk, []))
 
 
 # What the applicant's message needs, read with the lock (no model instances, no joins).
@@ -138,6 +150,8 @@ def dossier_recompute_due(*, dossier: Dossier, calendar=None) -> bool:
         return False
     cal = calendar or calendar_of(dossier)
     pauses = [(p.started_at, p.ended_at) for p in dossier.pauses.all()]
+    if dossier.has_steps:
+        steps.recompute_steps(dossier, calendar=cal, pauses=pauses)
     new_due = worktime.recompute_due(cal, dossier.received_at, dossier.deadline_amount, dossier.deadline_unit,
                                      cutoff=dossier.deadline_cutoff, pauses=pauses)
     if new_due == dossier.due_at:

@@ -14,7 +14,7 @@ from django_fsm import ConcurrentTransition, can_proceed
 
 from core.errors import ConcurrentChange, TransitionRefused
 from core.prepared import Prepared
-from dossiers import permissions
+from dossiers import permissions, steps
 from dossiers.actions import ACTIONS
 from dossiers.models import CounterKind, Dossier, DossierCounter, DossierEvent, State, figures_of
 from dossiers.signals import announce_figures, dossier_acted, dossier_changed
@@ -171,7 +171,13 @@ def run_action(*, dossier: Dossier, actor, action: str, change: Callable[[Dossie
         before = figures_of(locked)
         columns = [f.attname for f in Dossier._meta.concrete_fields if not f.primary_key]
         read = [getattr(locked, name) for name in columns]
+        where = (locked.receiving_agency_id, locked.handling_agency_id)  # the actor's roles count here
         event_kwargs = change(locked, now) or {}
+        if entry.hands_on and actor is not APPLICANT:
+            # The step this hand-over finishes, judged against its own due time (dossiers/steps.py).
+            step_result = steps.finish_current(locked, actor=actor, agency_ids=where, now=now)
+            if step_result:
+                event_kwargs["step_timeliness"] = step_result
         details = event_kwargs.pop("details", None)
         method()
         event = record_event(locked, action=action, actor=actor, from_state=from_state, at=now, **event_kwargs)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, StaffMembership
 from core.errors import ActionForbidden, InvalidInput
-from dossiers import form_numbers
+from dossiers import form_numbers, steps
 from dossiers.actions import ACTIONS
 
 # The creation and form 04 services live in their own modules and are part of this module's API (the
@@ -73,6 +73,7 @@ def dossier_receive(*, dossier: Dossier, actor, note: str = "", expected_version
             procedure.deadline_amount, procedure.deadline_unit, procedure.cutoff_time)
         due = compute_due(rule=DeadlineRule.of(procedure), received_at=now, calendar=calendar_of(d))
         d.received_at, d.clock_started_at, d.due_at, d.appointment_at = now, due.clock_start, due.due_at, due.due_at
+        steps.copy_process(d, calendar=calendar_of(d), now=now)  # the internal process, fixed at reception too
         # Paper documents are scanned at the desk: a dossier received with its files attached is digitised.
         d.is_digitised = d.attachments.filter(purpose=AttachmentPurpose.APPLICATION).exists()
         appointment = _("Hẹn trả: %(at)s") % {"at": vn_short_datetime(due.due_at)}
@@ -126,6 +127,8 @@ def close_pause(d: Dossier, now) -> None:
     new_due = worktime.due_after_resume(calendar_of(d), d.due_at, pause.started_at, now)
     pause.ended_at, pause.due_after = now, new_due
     pause.save(update_fields=["ended_at", "due_after"])
+    if d.has_steps:  # every later step moves by the paused working time, as the dossier does (rule 7)
+        steps.recompute_steps(d, calendar=calendar_of(d), pauses=[(p.started_at, p.ended_at) for p in d.pauses.all()])
     if not Apology.objects.filter(dossier=d).exists():
         d.appointment_at = new_due
     d.due_at = new_due

@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 
 from accounts.models import Role, StaffMembership
 from core.tasks import IDEMPOTENT
-from dossiers.models import RUNNING_STATES, Dossier
+from dossiers.models import RUNNING_STATES, Dossier, DossierStep
 from notifications.models import Notification, NotificationChannel
 from notifications.outbox import save_new
 from procedures import worktime
@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 class SweepSummary:
     digests: int = 0
     apology_prompts: int = 0
+    step_warnings: int = 0
 
 
 def leaders_to_email(*, agency_ids) -> QuerySet[StaffMembership]:
@@ -118,15 +119,57 @@ def deadline_sweep(*, now: datetime | None = None) -> SweepSummary:
                     lines=[f"Hồ sơ {d.code} ({d.procedure.name}) có hạn giải quyết {vn_datetime(d.due_at)}.",
                            f"Nếu không kịp giải quyết, phiếu xin lỗi và hẹn lại phải được lập chậm nhất "
                            f"{lead_days} ngày làm việc trước hạn giải quyết."]))
+        rows += step_warnings(now=now, tomorrow=tomorrow)
     with transaction.atomic():
         created = save_new(rows)
-    summary.digests = sum(1 for r in created if r.kind == "digest")
+    # A step's warning is a staff digest of one step (kind "digest"), told apart by its key.
+    summary.step_warnings = sum(1 for r in created if r.idempotency_key.startswith("step-due:"))
+    summary.digests = sum(1 for r in created if r.kind == "digest") - summary.step_warnings
     summary.apology_prompts = sum(1 for r in created if r.kind == "apology_prompt")
-    log.info("Deadline sweep: %s digests, %s apology prompts", summary.digests, summary.apology_prompts)
+    log.info("Deadline sweep: %s digests, %s apology prompts, %s step warnings", summary.digests,
+             summary.apology_prompts, summary.step_warnings)
     return summary
+
+
+def step_warnings(*, now: datetime, tomorrow: datetime) -> list[Notification]:
+    """The current steps of the internal process (dossiers/steps.py) that fall due later today: whoever holds
+    the step is warned once per step and due time (a pause that moves it brings a new warning). An officer's step
+    goes to the assigned officer (unassigned: the agency's leaders), a leader's to the handling agency's leaders,
+    a clerk's to the receiving desk's clerks."""
+    due = list(DossierStep.objects.filter(finished_at__isnull=True, started_at__isnull=False, due_at__gt=now,
+                                          due_at__lt=tomorrow, dossier__state__in=RUNNING_STATES)
+               .select_related("dossier", "dossier__procedure", "dossier__assigned_officer"))
+    if not due:
+        return []
+    agencies = {s.dossier.handling_agency_id for s in due} | {s.dossier.receiving_agency_id for s in due}
+    staff: dict[tuple[int, str], list] = {}
+    for m in (StaffMembership.objects.filter(agency_id__in=agencies, is_active=True,
+                                             role__in=[Role.LEADER, Role.CLERK]).exclude(user__email="")
+              .select_related("user")):
+        staff.setdefault((m.agency_id, m.role), []).append(m.user)
+    rows = []
+    for step in due:
+        d = step.dossier
+        if step.role == Role.OFFICER and d.assigned_officer_id and d.assigned_officer.email:
+            recipients = [d.assigned_officer]
+        elif step.role == Role.CLERK:
+            recipients = staff.get((d.receiving_agency_id, Role.CLERK), [])
+        else:
+            recipients = staff.get((d.handling_agency_id, Role.LEADER), [])
+        for user in recipients:
+            agency_id = d.receiving_agency_id if step.role == Role.CLERK else d.handling_agency_id
+            rows.append(staff_row(
+                key=f"step-due:{step.pk}:{step.due_at:%Y%m%dT%H%M}:{user.pk}", kind="digest", user=user,
+                agency_id=agency_id, dossier=d,
+                subject=f"Hồ sơ {d.code}: bước “{step.name}” sắp đến hạn",
+                lines=[f"Bước “{step.order}. {step.name}” của hồ sơ {d.code} ({d.procedure.name}) có hạn "
+                       f"{vn_datetime(step.due_at)}.",
+                       "Hãy hoàn thành và chuyển bước tiếp theo trước thời hạn này để bước không bị quá hạn."]))
+    return rows
 
 
 @shared_task(name="notifications.deadline_sweep", time_limit=10 * 60, soft_time_limit=9 * 60, **IDEMPOTENT)
 def deadline_sweep_task() -> dict:
     summary = deadline_sweep()
-    return {"digests": summary.digests, "apology_prompts": summary.apology_prompts}
+    return {"digests": summary.digests, "apology_prompts": summary.apology_prompts,
+            "step_warnings": summary.step_warnings}

@@ -206,6 +206,8 @@ def render_dossier_form(number: str, dossier, **extra) -> RenderedForm:
             .select_related("from_agency", "to_agency", "actor").order_by("at", "id"))
         context["rows"] = control_sheet_rows(dossier, context["events"])
         context["coordinating"] = coordinating_agencies(dossier, context["events"])
+        # The internal process copied at reception: each step with its own due time and result (issue 23).
+        context["steps"] = list(dossier.steps.select_related("agency").order_by("order")) if dossier.has_steps else []
     pdf = html_to_pdf(render_form_html(number, context))
     return RenderedForm(number, f"mau-{number}-{dossier.code}.pdf", pdf)
 

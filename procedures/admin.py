@@ -8,6 +8,7 @@ agencies — are registered by the accounts app (accounts/catalog_admin.py), whi
 from datetime import datetime
 
 from django.contrib import admin
+from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
@@ -18,6 +19,7 @@ from procedures.calendar_view import days_off_list, year_view
 from procedures.calendars import build_calendar, calendar_exceptions
 from procedures.deadlines import DeadlineRule, compute_due
 from procedures.models import CalendarException, Field, ProcedureFee, RequiredDocument
+from procedures.process import ProcessStep, check_process
 from procedures.worktime import TZ
 
 
@@ -35,6 +37,28 @@ class RequiredDocumentInline(admin.TabularInline):
 class ProcedureFeeInline(admin.TabularInline):
     model = ProcedureFee
     extra = 0
+
+
+class ProcessStepFormSet(BaseInlineFormSet):
+    """The steps kept (not deleted) must share exactly the procedure's legal deadline (procedures/process.py)."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        kept = [form.instance for form in self.forms
+                if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        check_process(self.instance, kept)  # two steps with one number: the formset's unique check refuses them
+
+
+class ProcessStepInline(admin.TabularInline):
+    """The procedure's internal process; accounts/catalog_admin.py lists it among the procedure page's inlines."""
+
+    model = ProcessStep
+    formset = ProcessStepFormSet
+    extra = 0
+    fields = ("order", "name", "role", "agency_kind", "agency", "hours", "may_skip")
+    raw_id_fields = ("agency",)
 
 
 class CalendarToolsMixin:

@@ -427,3 +427,6 @@ class CalendarException(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%d/%m/%Y} – {self.get_kind_display()}"
+
+
+from procedures.process import ProcessStep  # noqa: E402,F401  (the process models live in their own module)

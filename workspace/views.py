@@ -31,6 +31,7 @@ from dossiers.selectors import (
     staff_queues,
     tracking_book_dossiers,
 )
+from dossiers.steps import current_steps, step_is_late
 from printing.documents import render_dossier_form, render_tracking_book
 from privacy.services import access_record, access_record_many
 from procedures.formatting import vn_short_datetime
@@ -68,6 +69,7 @@ def staff_home(request):
     page = paginator.get_page(request.GET.get("page"))
     # The page's 25 rows: ids first (sorted through the queue indexes), then those rows with the names they show.
     page.object_list = queue_page(dossiers, offset=(page.number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    current = current_steps(page.object_list)  # each row's current step of the internal process (one query)
     labels = {value: str(label) for value, label in State.choices}  # once, not get_state_display() per row
     detail = reverse("workspace:detail", args=[0]).removesuffix("0/")  # the rows' links: "<detail>{pk}/"
     for d in page.object_list:  # what the rows show, computed once here rather than by filters per cell
@@ -75,6 +77,9 @@ def staff_home(request):
         d.due_text = vn_short_datetime(d.due_at) if d.due_at else "—"
         d.is_overdue = bool(d.due_at and d.due_at < now and d.state not in ("returned", "resolved"))
         d.is_due_today = bool(d.due_at and timezone.localdate(d.due_at) == today)
+        d.step = current.get(d.pk)
+        d.step_due_text = vn_short_datetime(d.step.due_at) if d.step else ""
+        d.step_is_late = step_is_late(d.step, now)
     query = request.GET.copy()
     query.pop("page", None)
     context = {

@@ -31,6 +31,7 @@ from dossiers.models.records import (  # noqa: F401
     SupplementRequest,
     attachment_path,
 )
+from dossiers.models.steps import DossierStep  # noqa: F401
 from dossiers.states import (  # noqa: F401
     NATIONAL_STATUS_CODES,
     OPEN_STATES,

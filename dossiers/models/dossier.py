@@ -162,6 +162,9 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
         help_text=_("Người nộp chọn khi nộp hồ sơ: trực tuyến, tại Bộ phận Một cửa hoặc qua bưu chính."))
     postal_tracking_no = models.CharField(_("số hiệu bưu gửi"), max_length=40, blank=True)
     book_entry_no = models.PositiveIntegerField(_("số vào sổ theo dõi"), null=True, blank=True)
+    # Set at reception when the procedure has an internal process (DossierStep rows): the paths that would
+    # otherwise read the steps of every dossier skip those without.
+    has_steps = models.BooleanField(_("có quy trình nội bộ"), default=False)
     is_digitised = models.BooleanField(_("đã số hóa thành phần hồ sơ"), default=False)
     result_is_electronic = models.BooleanField(_("có kết quả điện tử"), default=False)
 
