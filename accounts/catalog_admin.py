@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_scope import ScopedChoicesMixin, administered_agency_ids, administered_roots
-from procedures.admin import CalendarToolsMixin, ProcedureFeeInline, RequiredDocumentInline
+from procedures.admin import CalendarToolsMixin, ProcedureFeeInline, ProcessStepInline, RequiredDocumentInline
 from procedures.models import DEADLINE_FIELDS, Agency, CalendarException, Procedure
 from procedures.signals import announce_deadline_rules_changed
 
@@ -47,6 +47,12 @@ class AgencyAdmin(ScopedChoicesMixin, admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class ScopedProcessStepInline(ScopedChoicesMixin, ProcessStepInline):
+    """The procedure's internal process; a step's named agency is chosen among the administrator's agencies."""
+
+    raw_id_fields = ()
+
+
 @admin.register(Procedure)
 class ProcedureAdmin(ScopedChoicesMixin, admin.ModelAdmin):
     list_display = ("national_code", "name", "field", "level", "online_level", "deadline_display", "is_active")
@@ -54,7 +60,7 @@ class ProcedureAdmin(ScopedChoicesMixin, admin.ModelAdmin):
     search_fields = ("national_code", "name", "search_text")
     autocomplete_fields = ("field",)
     filter_horizontal = ("agencies",)
-    inlines = [RequiredDocumentInline, ProcedureFeeInline]
+    inlines = [RequiredDocumentInline, ProcedureFeeInline, ScopedProcessStepInline]
 
     @admin.display(description=_("Thời hạn"))
     def deadline_display(self, obj):

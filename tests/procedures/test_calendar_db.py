@@ -245,6 +245,8 @@ def test_changes_to_the_calendar_or_a_deadline_announce_a_recompute(
             "documents-INITIAL_FORMS": "0",
             "fees-TOTAL_FORMS": "0",
             "fees-INITIAL_FORMS": "0",
+            "process_steps-TOTAL_FORMS": "0",
+            "process_steps-INITIAL_FORMS": "0",
         }
         with django_capture_on_commit_callbacks(execute=True):
             response = admin_client.post(

@@ -209,6 +209,8 @@ def test_renaming_in_the_admin_moves_the_procedure(admin_client):
         "documents-INITIAL_FORMS": "0",
         "fees-TOTAL_FORMS": "0",
         "fees-INITIAL_FORMS": "0",
+        "process_steps-TOTAL_FORMS": "0",
+        "process_steps-INITIAL_FORMS": "0",
     }
     response = admin_client.post(reverse("admin:procedures_procedure_change", args=[procedure.pk]), data)
     assert response.status_code == 302, response.content.decode()[:2000]

@@ -74,3 +74,21 @@ def test_a_named_agency_step_needs_its_agency_and_only_it_may_have_one():
     with pytest.raises(ValidationError):
         ProcessStep(agency_kind=StepAgency.COMPETENT, agency=agency).clean()
     ProcessStep(agency_kind=StepAgency.NAMED, agency=agency).clean()
+
+
+def test_the_procedure_admin_page_edits_the_process(admin_client):
+    from django.urls import reverse
+
+    procedure = ProcedureFactory()  # 3 working days
+    url = reverse("admin:procedures_procedure_change", args=[procedure.pk])
+    assert 'name="process_steps-TOTAL_FORMS"' in admin_client.get(url).content.decode()
+    data = {"national_code": procedure.national_code, "name": procedure.name, "field": procedure.field_id, "level": procedure.level,
+            "online_level": procedure.online_level, "deadline_amount": "3", "deadline_unit": "working_days",
+            "result_type": "paper", "is_active": "on", "documents-TOTAL_FORMS": "0", "documents-INITIAL_FORMS": "0",
+            "fees-TOTAL_FORMS": "0", "fees-INITIAL_FORMS": "0"}
+    short = admin_client.post(url, {**data, **post([*FOUR[:3], (4, "Trả kết quả", "clerk", "receiving", "3")])})
+    assert short.status_code == 200 and "23 giờ" in short.content.decode()  # refused, the form shown again
+    assert not ProcessStep.objects.exists()
+    saved = admin_client.post(url, {**data, **post(FOUR)})
+    assert saved.status_code == 302
+    assert list(procedure.process_steps.values_list("order", flat=True)) == [1, 2, 3, 4]
