@@ -162,8 +162,19 @@ def document_number(kind: str, record) -> str:
     return str(issued) if issued is not None else f"......./{kind}"
 
 
+# Apps above printing add rows to form 06 (consultations: each opinion asked and answered): a function of the
+# dossier returning rows {"at": …, "<kind>": …} that form06.html knows.
+CONTROL_SHEET_PROVIDERS: list = []
+
+
+def register_control_sheet_rows(provider) -> None:
+    if provider not in CONTROL_SHEET_PROVIDERS:
+        CONTROL_SHEET_PROVIDERS.append(provider)
+
+
 def control_sheet_rows(dossier, events: list) -> list[dict]:
-    """Form 06's rows: the hand-overs and the clock's pauses (waiting for a supplement or a payment), by time."""
+    """Form 06's rows: the hand-overs, the clock's pauses (waiting for a supplement or a payment) and the rows of the
+    registered providers, by time."""
     requests = {r.requested_at: r for r in dossier.supplement_requests.filter(before_reception=False)}
     payments = {e.at: e.note for e in dossier.events.filter(action="await_payment")}
     rows = [{"at": e.at, "event": e} for e in events]
@@ -174,6 +185,8 @@ def control_sheet_rows(dossier, events: list) -> list[dict]:
         else:
             note = payments.get(pause.started_at, "")
         rows.append({"at": pause.started_at, "pause": pause, "note": note})
+    for provider in CONTROL_SHEET_PROVIDERS:
+        rows.extend(provider(dossier))
     return sorted(rows, key=lambda row: row["at"])
 
 

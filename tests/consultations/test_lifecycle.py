@@ -131,3 +131,17 @@ def test_form_06_rows_of_a_consultation(world, dossier):
     rows = control_sheet_rows(dossier)
     assert [(r["at"], r["from_agency"], r["to_agency"], str(r["result"])) for r in rows] == [
         (T_ACT, world.dept, world.other_desk, ""), (vn(2025, 3, 17, 9, 0), world.other_desk, world.dept, "Quá hạn")]
+
+
+def test_form_06_printed_shows_the_opinion_asked_and_its_late_answer(world, dossier):
+    """Read back from the PDF: the consultation's rows sit among the hand-overs of the control sheet."""
+    from printing.documents import render_dossier_form
+    from tests.printing.test_forms import flat
+
+    [c] = ask(world, dossier)
+    with at(vn(2025, 3, 17, 9, 0)):
+        consultation_answer(consultation=c, actor=staff(world, "leader@other_desk"), answer="Ý kiến muộn.")
+    text = flat(render_dossier_form("06", type(dossier).objects.get(pk=dossier.pk)).pdf)
+    assert f"Xin ý kiến – Giao: {world.dept.name}" in text
+    assert f"Xin ý kiến – Giao: {world.other_desk.name}" in text
+    assert "09 giờ 00 phút, ngày 17/03/2025 Quá hạn" in text
