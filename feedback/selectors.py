@@ -1,6 +1,7 @@
 """Reads of the feedback app: the staff list through the scoping selector, the sender's lookup, the published
 answers of a procedure, the figures per agency for the leaders' reports."""
 
+import uuid
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Q, QuerySet
@@ -62,6 +63,51 @@ def published_for_procedure(*, procedure_id: int, limit: int = 10) -> list[dict]
                 .order_by("-published_at", "-id")
                 .values("code", "kind", "public_content", "public_answer", "received_at", "answered_at",
                         "agency__name")[:limit])
+
+
+# The procedure page's answers (their HTML: feedback_tags) are kept in the shared cache per procedure, with the
+# version of that procedure's published answers (a new one when an answer is published or withdrawn:
+# published_changed) and the catalog's (the agencies' names, the procedure's code): one cache round trip, the
+# query only after a change. The versions are read before the rows.
+PUBLISHED_SECONDS = 3600  # how long a stored value lives unused
+
+
+def _published_version_key(procedure_id: int) -> str:
+    return f"feedback:published-version:{procedure_id}"
+
+
+def published_cached(*, procedure_id: int, name: str, compute):
+    """`compute()` — something made of the procedure's published answers only (the list, its HTML) — from the
+    cache when stored under `name` at the current versions, else computed and stored."""
+    from django.core.cache import cache
+
+    from procedures.signals import CATALOG_VERSION_KEY, catalog_version
+
+    version_key, cache_key = _published_version_key(procedure_id), f"feedback:published:{procedure_id}:{name}"
+    found = cache.get_many([CATALOG_VERSION_KEY, version_key, cache_key])
+    if version_key not in found:  # first reader, or evicted: a fresh version (add: concurrent readers agree)
+        cache.add(version_key, uuid.uuid4().hex, timeout=None)
+        found[version_key] = cache.get(version_key)
+    version = (found.get(CATALOG_VERSION_KEY) or catalog_version(), found[version_key])
+    stored = found.get(cache_key)
+    if stored is not None and stored[0] == version:
+        return stored[1]
+    value = compute()
+    cache.set(cache_key, (version, value), PUBLISHED_SECONDS)
+    return value
+
+
+def published_changed(*, procedure_id: int) -> None:
+    """A procedure's published answers changed: a new version at once and again once the transaction commits (a
+    list read in between from the rows before the commit is never used again)."""
+    from django.core.cache import cache
+    from django.db import transaction
+
+    def bump():
+        cache.set(_published_version_key(procedure_id), uuid.uuid4().hex, timeout=None)
+
+    bump()
+    transaction.on_commit(bump)
 
 
 # ---------------------------------------------------------------- figures for the leaders' reports

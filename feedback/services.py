@@ -16,7 +16,7 @@ from accounts.models import Role, StaffMembership
 from core.errors import InvalidInput, TransitionRefused
 from core.links import absolute_url
 from dossiers.models import Dossier
-from feedback import redaction, rules
+from feedback import redaction, rules, selectors
 from feedback.models import OPEN_STATUSES, Feedback, FeedbackEvent, Kind, Status
 from notifications.models import Notification, NotificationChannel
 from notifications.outbox import save_new
@@ -225,6 +225,7 @@ def feedback_publish(*, feedback: Feedback, actor, public_content: str, public_a
         locked.public_content, locked.public_answer = public_content, public_answer
         locked.save(update_fields=["status", "published_at", "public_content", "public_answer"])
         _event(locked, action="publish", actor=actor, from_status=before)
+        selectors.published_changed(procedure_id=locked.procedure_id)  # the procedure page's cached answers
     return locked
 
 

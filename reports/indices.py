@@ -1,6 +1,7 @@
 """Decision 766/QĐ-TTg: the service-quality indicators in its five groups, per competent agency and for the whole
 scope. From the summary (reports.summary): received, on time, online, ratings, resolved; from their own tables
-(reports.measures766): the catalog's completeness, payments, signed results, digitised dossiers, PAKN; from the
+(reports.measures766): the catalog's completeness, payments, signed results, digitised dossiers, PAKN, process
+steps finished on time (dossiers.DossierStep, per the dossier's competent agency); from the
 inspector's entries (reports.inspection): what the system cannot measure. An indicator is one of
 
 - computed: numerator ÷ denominator, scored against its threshold;
@@ -49,7 +50,9 @@ DEFINITIONS = {
                 _("(Hồ sơ tiếp nhận trong kỳ − hồ sơ quá hạn, kể cả hồ sơ yêu cầu bổ sung quá một lần và hồ sơ "
                   "đang quá hạn) ÷ hồ sơ tiếp nhận trong kỳ")),
     "step_on_time": ("progress", _("Tỷ lệ bước xử lý đúng hạn"),
-                     _("Bước xử lý đúng thời gian được giao ÷ bước xử lý đã hoàn thành")),
+                     _("Bước xử lý theo quy trình nội bộ hoàn thành trong kỳ trước hạn hoặc đúng hạn của bước ÷ "
+                       "bước hoàn thành trong kỳ (không kể bước được bỏ qua), theo cơ quan có thẩm quyền giải "
+                       "quyết hồ sơ")),
     "online_rate": ("online", _("Tỷ lệ hồ sơ nộp trực tuyến"),
                     _("Hồ sơ tiếp nhận trong kỳ nộp qua kênh trực tuyến ÷ hồ sơ tiếp nhận trong kỳ")),
     "online_payment": ("online", _("Tỷ lệ thanh toán trực tuyến"),
@@ -72,7 +75,6 @@ DEFINITIONS = {
                      _("Phản ánh, kiến nghị tiếp nhận trong kỳ được trả lời đúng hạn ÷ phản ánh, kiến nghị tiếp "
                        "nhận trong kỳ đã đến hạn trả lời (đã trả lời hoặc đang quá hạn)")),
 }
-STEPS_UNAVAILABLE = _("Chưa tính được: hệ thống chưa có quy trình nội bộ từng bước với thời gian được giao.")
 
 
 def points_config() -> dict:
@@ -179,7 +181,7 @@ def _score(agency, s: dict, overdue_now: int, extra: dict, entry) -> AgencyScore
         _indicator("published_complete", get("complete", 0), get("total", 0)),
         _indicator("online_coverage", get("online", 0), get("total", 0)),
         _indicator("on_time", received - late, received),
-        _indicator("step_on_time", status=UNAVAILABLE, note=STEPS_UNAVAILABLE),
+        _indicator("step_on_time", get("steps_in_time", 0), get("steps_finished", 0)),
         _indicator("online_rate", period("received_online"), received),
         _indicator("online_payment", get("paid", 0), get("payable", 0)),
         _indicator("electronic_results", get("signed", 0), get("resolved", 0)),
@@ -197,9 +199,10 @@ def _score(agency, s: dict, overdue_now: int, extra: dict, entry) -> AgencyScore
     return AgencyScore(agency, indicators, average)
 
 
-def _extra(pk, catalog: dict, dossiers: dict, feedback: dict) -> dict:
+def _extra(pk, catalog: dict, dossiers: dict, feedback: dict, steps: dict) -> dict:
     out = {k: catalog.get(pk, {}).get(k, 0) for k in ("total", "complete", "online")}
     out.update(dossiers.get(pk, {}))
+    out.update(steps.get(pk, {}))
     fb = feedback.get(pk, {})
     out.update(pakn_due=fb.get("due", 0), pakn_on_time=fb.get("on_time", 0))
     return out
@@ -233,13 +236,16 @@ def scores_766(*, agency_ids: set[int], start: date, end: date,
     catalog, whole_catalog = measures766.catalog_counts(agency_ids)
     dossiers = measures766.dossier_counts(agency_ids=agency_ids, start=start, end=end, desk_ids=desk_ids)
     feedback = measures766.feedback_counts(agency_ids=agency_ids, start=start, end=end)
+    steps = measures766.step_counts(agency_ids=agency_ids, start=start, end=end, desk_ids=desk_ids)
     entries = entries_for(agency_ids=list(sums), start=start, end=end)
-    rows = [_score(agencies[pk], s, overdue.get(pk, 0), _extra(pk, catalog, dossiers, feedback),
+    rows = [_score(agencies[pk], s, overdue.get(pk, 0), _extra(pk, catalog, dossiers, feedback, steps),
                    entries.get((pk, InspectorIndicator.DATA_REUSE))) for pk, s in sums.items()]
     rows.sort(key=lambda r: r.agency.identifier)
     whole_extra = {k: whole_catalog.get(k) or 0 for k in ("total", "complete", "online")}
     for key in ("received", "digitised", "payable", "paid", "resolved", "signed"):
         whole_extra[key] = sum(d.get(key, 0) for pk, d in dossiers.items() if pk in sums)
+    for key in ("steps_finished", "steps_in_time"):
+        whole_extra[key] = sum(d.get(key, 0) for pk, d in steps.items() if pk in sums)
     whole_extra["pakn_due"] = sum(f["due"] for f in feedback.values())
     whole_extra["pakn_on_time"] = sum(f["on_time"] for f in feedback.values())
     total = _score(None, whole, sum(overdue.values()), whole_extra, _whole_entry(entries, list(sums)))

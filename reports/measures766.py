@@ -10,14 +10,17 @@
   (`printing.ResultSignature`, outcome signed);
 - digitised dossiers: dossiers received in the period and those of them whose documents were digitised;
 - PAKN answered on time: feedback received in the period whose answer is due (answered, or unanswered past its due
-  time now) and those answered early or on time (feedback.selectors.figures_by_agency).
+  time now) and those answered early or on time (feedback.selectors.figures_by_agency);
+- process steps on time: steps of the internal process finished in the period (not skipped), per the dossier's
+  competent agency, and those finished early or on time against the step's own due time (step_counts).
 """
 
 from datetime import date, datetime
 
 from django.db.models import Count, Exists, OuterRef, Q
 
-from dossiers.models import Dossier
+from dossiers.models import Dossier, DossierStep
+from dossiers.models import Timeliness as StepTimeliness
 from dossiers.selectors import period_bounds
 from feedback.selectors import figures_by_agency
 from payments.models import Payment, PaymentStatus
@@ -82,3 +85,18 @@ def feedback_counts(*, agency_ids, start: date, end: date, now: datetime | None 
     return {row["agency_id"]: {"due": row["answered_on_time"] + row["answered_late"] + row["overdue"],
                                "on_time": row["answered_on_time"]}
             for row in figures_by_agency(agency_ids=agency_ids, start=start, end=end, now=now)}
+
+
+def step_counts(*, agency_ids, start: date, end: date, desk_ids=None) -> dict[int, dict]:
+    """Per competent agency of the dossier: process steps (dossiers.DossierStep) finished in the period, not
+    skipped, and those of them finished early or on time against the step's own due time. One query."""
+    lo, hi = period_bounds(start, end)
+    steps = DossierStep.objects.filter(dossier__competent_agency_id__in=agency_ids, skipped=False,
+                                       finished_at__gte=lo, finished_at__lt=hi)
+    if desk_ids is not None:
+        steps = steps.filter(dossier__receiving_agency_id__in=desk_ids)
+    in_time = Q(timeliness__in=(StepTimeliness.EARLY, StepTimeliness.ON_TIME))
+    rows = (steps.values("dossier__competent_agency_id")
+            .annotate(finished=Count("id"), in_time=Count("id", filter=in_time)).order_by())
+    return {row["dossier__competent_agency_id"]: {"steps_finished": row["finished"], "steps_in_time": row["in_time"]}
+            for row in rows}

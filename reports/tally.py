@@ -28,6 +28,7 @@ from reports.figures import (
     rows_by_day,
 )
 from reports.models import DurationTally, Level, Rebuild, Tally
+from reports.processing import processing_changed
 from surveys.models import Rating
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,9 @@ def apply_changes(changes) -> None:
         _merge(spread, delta(durations(before), durations(after)))
     add_to_tally(expand_levels(rows_by_day({k: n for k, n in tally.items() if n})))
     add_to_durations({k: n for k, n in spread.items() if n})
+    # The procedure page's cached figures (reports.processing): new versions where resolved dossiers moved.
+    processing_changed({key[3] for key, n in tally.items() if n and key[4].startswith("resolved_")}
+                       | {key[3] for key, n in spread.items() if n})
 
 
 def apply_rating(rating) -> None:
@@ -267,6 +271,7 @@ def replace_summary(*, dossier_model=Dossier, rating_model=Rating, chunk: int = 
                                              rating_model=rating_model)
                 collector.add(expand_levels(rows_by_day(day_counts)), spread)
         collector.finish()
+        processing_changed()  # every procedure's cached page figures (reports.processing)
         if connection.vendor == "postgresql":
             # Rows of one (level, bucket) range together on disk: report queries read few pages.
             with connection.cursor() as cursor:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import feedback_report, views
+from reports import consultations_report, feedback_report, views
 
 app_name = "reports"
 urlpatterns = [
@@ -9,6 +9,7 @@ urlpatterns = [
     path("tong-quan/", views.dashboard, name="dashboard"),
     path("chi-so-766/", views.scores, name="scores"),
     path("phan-anh/", feedback_report.feedback_report, name="feedback"),
+    path("xin-y-kien/", consultations_report.consultations_report, name="consultations"),
     path("tong-hop-lai/", views.rebuilds, name="rebuilds"),
     path("tong-hop-lai/chay/", views.rebuild, name="rebuild"),
 ]

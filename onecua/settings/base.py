@@ -329,7 +329,9 @@ ONECUA = {
     "INDEX_766": {
         "published_complete": {"points": 12, "threshold": 100},
         "online_coverage": {"points": 6, "threshold": 80},
-        "on_time": {"points": 20, "threshold": 100},
+        # Progress group (20 points): dossiers on time 14, process steps on time 6 (reports/indices.py).
+        "on_time": {"points": 14, "threshold": 100},
+        "step_on_time": {"points": 6, "threshold": 100},
         "online_rate": {"points": 8, "threshold": 50},
         "online_payment": {"points": 7, "threshold": 50},
         "electronic_results": {"points": 7, "threshold": 80},

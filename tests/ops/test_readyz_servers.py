@@ -100,7 +100,8 @@ def site(tmp_path_factory):
             "CACHE_URL": f"{redis.url}/0", "CELERY_BROKER_URL": f"{redis.url}/1",
             "STORAGE_BACKEND": "s3", "S3_BUCKET": BUCKET, "S3_ENDPOINT_URL": s3.url, "S3_REGION": "us-east-1",
             "S3_ACCESS_KEY_ID": "testing", "S3_SECRET_ACCESS_KEY": "testing",
-            "READY_TIMEOUT_SECONDS": "1.5", "PRIVATE_STORAGE_ROOT": str(work / "unused-private"),
+            # Each probe checks afresh: a report reused for its second could be another test's (production reuses it).
+            "READY_TIMEOUT_SECONDS": "1.5", "READY_REUSE_SECONDS": "0", "PRIVATE_STORAGE_ROOT": str(work / "unused-private"),
             "PROMETHEUS_MULTIPROC_DIR": str(work / "prometheus"), "METRICS_TOKEN": TOKEN,
         }
         (work / "prometheus").mkdir()

@@ -56,9 +56,9 @@ def test_the_page_shows_numerator_denominator_formula_and_source_of_every_indica
         assert formula.group(1) and "Quyết định 766/QĐ-TTg, nhóm" in formula.group(2), i.key
     # On-time: received in March (8 online + 4 in person or by post), as report II.06a counts them.
     assert total["on_time"].denominator == 12
-    # Process steps do not exist yet: shown with the reason, not scored; the inspector's indicator waits.
-    steps = _row(body, "step_on_time")
-    assert "Chưa tính được" in steps and "không tính điểm" in steps
+    # No procedure has an internal process here: the step indicator is computed, over no finished step.
+    assert total["step_on_time"].status == indices.COMPUTED and total["step_on_time"].denominator == 0
+    assert "không tính điểm" not in _row(body, "step_on_time")
     assert "chờ thanh tra nhập" in _row(body, "data_reuse")
     assert "Thủ tục công khai đầy đủ" in body and "căn cứ pháp lý" in body
     assert total.max_points == sum(i.max_points for i in total.indicators if i.scored)

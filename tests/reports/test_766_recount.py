@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from core.errors import DossierError
 from dossiers import services
-from dossiers.models import MAX_SUPPLEMENTS_ON_TIME, RUNNING_STATES, Channel, Dossier
+from dossiers.models import MAX_SUPPLEMENTS_ON_TIME, RUNNING_STATES, Channel, Dossier, DossierStep
 from dossiers.selectors import period_bounds
 from feedback.models import Feedback, Timeliness
 from feedback.services import feedback_answer, feedback_assign, feedback_submit
@@ -24,6 +24,7 @@ from procedures.models import OnlineLevel, Procedure, ProcedureFee
 from reports import indices
 from surveys.models import Rating
 from tests.builders import PDF_BYTES, at, upload, vn
+from tests.dossiers.test_steps import give_process
 from tests.factories import ProcedureFactory, RequiredDocumentFactory
 from tests.printing.conftest import dept_certificate, signing_keys, trust  # noqa: F401 - fixtures
 from tests.reports.test_identities import DAYS, START, _history, _moment
@@ -102,6 +103,9 @@ def _recount(world, pk_set, start, end, desk_ids, catalog_ids):
     fbs = [f for f in Feedback.objects.filter(agency_id__in=catalog_ids) if lo <= f.received_at < hi]
     on_time = [f for f in fbs if f.answered_at and f.timeliness in (Timeliness.EARLY, Timeliness.ON_TIME)]
     due = [f for f in fbs if f.answered_at or f.due_at < now]
+    mine_ids = {d.pk for d in dossiers}
+    steps = [s for s in DossierStep.objects.all() if s.dossier_id in mine_ids and not s.skipped
+             and s.finished_at and lo <= s.finished_at < hi]
     handling = max(Decimal(0), 1 - (Decimal(len(late)) / len(received) if received else 0)
                    - (Decimal(unhappy) / len(resolved) if resolved else 0))
     return {
@@ -117,6 +121,7 @@ def _recount(world, pk_set, start, end, desk_ids, catalog_ids):
         "satisfaction": ((int((handling * 10000).to_integral_value()), 10000) if received or resolved else (0, 0)),
         "ratings": (sum(1 for r in ratings if r.overall > 0), len(ratings)),
         "pakn_on_time": (len(on_time), len(due)),
+        "step_on_time": (sum(1 for s in steps if s.timeliness in ("early", "on_time")), len(steps)),
     }
 
 
@@ -141,6 +146,7 @@ def test_every_indicator_equals_a_recount_on_a_random_history(script, dept_certi
     world = script.world
     rng = random.Random(seed)
     ProcedureFee.objects.create(procedure=world.procedure, description="Lệ phí", amount=20000)
+    give_process(world.procedure)  # the histories walk its four steps, some late, some skipped or left open
     _catalog(world)
     _history(script, rng, 18)
     _digitised_dossiers(script, rng, 6)
@@ -152,6 +158,8 @@ def test_every_indicator_equals_a_recount_on_a_random_history(script, dept_certi
     assert Payment.objects.filter(status=PaymentStatus.PAID).exists()
     assert Dossier.objects.filter(is_digitised=True, received_at__isnull=False).exists()
     assert Feedback.objects.filter(answered_at__isnull=False).exists()
+    finished = DossierStep.objects.filter(finished_at__isnull=False, skipped=False)
+    assert finished.filter(timeliness="late").exists() and finished.exclude(timeliness="late").exists()
     checked = 0
     with at(vn(2025, 4, 30, 10)):
         for _ in range(5):
@@ -169,7 +177,7 @@ def test_every_indicator_equals_a_recount_on_a_random_history(script, dept_certi
                     assert (indicator.numerator, indicator.denominator) == (numerator, denominator), (
                         key, score.agency, start, end, desk_ids)
                     checked += denominator > 0
-                assert score["step_on_time"].status == indices.UNAVAILABLE and score["step_on_time"].points is None
+                assert score["step_on_time"].status == indices.COMPUTED
                 assert score["data_reuse"].status == indices.PENDING_INPUT and score["data_reuse"].points is None
                 # Only scored indicators count: the maximum is the sum of the measured ones.
                 assert score.max_points == sum(i.max_points for i in score.indicators if i.scored)

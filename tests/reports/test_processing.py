@@ -13,6 +13,7 @@ from django.urls import reverse
 from dossiers.models import Dossier, Timeliness
 from procedures.worktime import to_local
 from reports import processing, tally
+from reports.models import DurationTally, Tally
 from tests.builders import at, vn
 from tests.factories import ProcedureFactory
 
@@ -103,8 +104,62 @@ def test_the_procedure_page_shows_the_figures_without_reading_dossiers(client, r
     assert "Trên 6 hồ sơ" in body and "3,0" in body and "14,0" in body and "67%" in body
     assert not [q["sql"] for q in queries if Dossier._meta.db_table in q["sql"]]
     assert len(queries) <= 7  # the procedure and its documents, fees, desks; the two summary reads; published PAKN
-    with at(vn(2026, 5, 1, 10)):
+    # Again: the catalog's fragments, the figures and the published answers all come from the cache.
+    with at(vn(2025, 4, 15, 10, 5)), CaptureQueriesContext(connection) as queries:
+        assert "Trên 6 hồ sơ" in client.get(url).content.decode()
+    assert [q["sql"] for q in queries] == []
+    with at(vn(2026, 5, 1, 10)):  # another day: computed for that day
         assert 'id="processing-reality"' not in client.get(url).content.decode()
+
+
+def _summary_reads(queries) -> list[str]:
+    return [q["sql"] for q in queries if Tally._meta.db_table in q["sql"] or DurationTally._meta.db_table in q["sql"]]
+
+
+def _page(client, procedure, moment=None):
+    with at(moment or vn(2025, 4, 15, 10)), CaptureQueriesContext(connection) as queries:
+        body = client.get(reverse("procedures:detail", args=[procedure.national_code])).content.decode()
+    return body, _summary_reads(queries)
+
+
+@pytest.mark.parametrize("run_commit_callbacks", [True, False])
+def test_a_resolved_dossier_moves_the_cached_figures_at_once(resolved, client, script,
+                                                             django_capture_on_commit_callbacks, run_commit_callbacks):
+    body, reads = _page(client, resolved.procedure)
+    assert "Trên 6 hồ sơ" in body and len(reads) == 2
+    body, reads = _page(client, resolved.procedure)
+    assert "Trên 6 hồ sơ" in body and reads == []  # cached
+    with django_capture_on_commit_callbacks(execute=run_commit_callbacks):
+        script.resolve(script.received(vn(2025, 4, 14, 9)), vn(2025, 4, 15, 9))      # 1 day, early
+    body, reads = _page(client, resolved.procedure)
+    assert "Trên 7 hồ sơ" in body and "71%" in body and len(reads) == 2
+    body, reads = _page(client, resolved.procedure)
+    assert "Trên 7 hồ sơ" in body and reads == []
+
+
+def test_a_dossier_received_only_keeps_the_page_cached(resolved, client, script,
+                                                           django_capture_on_commit_callbacks):
+    _page(client, resolved.procedure)
+    with django_capture_on_commit_callbacks(execute=True):
+        received = script.received(vn(2025, 4, 14, 9))  # received only: no resolved count or duration moves
+    body, reads = _page(client, resolved.procedure)
+    assert "Trên 6 hồ sơ" in body and reads == []
+    with django_capture_on_commit_callbacks(execute=True):
+        script.resolve(received, vn(2025, 4, 15, 9))
+    body, reads = _page(client, resolved.procedure)
+    assert "Trên 7 hồ sơ" in body and len(reads) == 2
+
+
+def test_a_rebuilt_summary_is_read_afresh(resolved, client, django_capture_on_commit_callbacks):
+    _page(client, resolved.procedure)
+    DurationTally.objects.filter(procedure=resolved.procedure).delete()  # a damaged summary, shown as nothing
+    Tally.objects.filter(procedure=resolved.procedure).delete()
+    _body, reads = _page(client, resolved.procedure)
+    assert reads == []  # the cache does not know: stale until the summary changes
+    with django_capture_on_commit_callbacks(execute=True):
+        tally.rebuild()
+    body, reads = _page(client, resolved.procedure)
+    assert "Trên 6 hồ sơ" in body and len(reads) == 2
 
 
 @pytest.mark.parametrize(("histogram", "share", "expected"), [
