@@ -208,6 +208,18 @@ def test_form_06_shows_each_step_with_its_due_time_and_result_the_late_one_late(
     assert "Thời hạn giải quyết: 09 giờ 00 phút, ngày 13/03/2025" in text
 
 
+def test_the_late_step_counts_late_in_the_766_progress_indicator_while_the_dossier_is_on_time(world):
+    from reports import indices
+
+    walk_with_a_late_review(world)
+    with at(vn(2025, 3, 31, 17, 0)):
+        rows, whole = indices.scores_766(agency_ids={world.desk.pk, world.dept.pk}, start=date(2025, 3, 1),
+                                         end=date(2025, 3, 31))
+    steps, dossiers = whole["step_on_time"], whole["on_time"]
+    assert (steps.numerator, steps.denominator) == (3, 4)  # four steps finished, the review late
+    assert (dossiers.numerator, dossiers.denominator) == (1, 1)  # the dossier itself on time
+
+
 # ---------------------------------------------------------------- the deadline sweep
 def test_the_sweep_warns_whoever_holds_a_step_about_to_be_late_once(world):
     from notifications import sweep
