@@ -10,10 +10,17 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.utils.translation import gettext as _
 
 from procedures.models import Agency, Procedure, ProcedureFee, RequiredDocument
+from procedures.process import ProcessStep
+from procedures.process_io import (
+    process_csv_cell,
+    process_export,
+    process_from_line,
+    process_steps_by_procedure,
+)
 
 CSV = "csv"
 JSON = "json"
@@ -43,6 +50,7 @@ COLUMNS = (
     "documents",
     "fees",
     "agencies",
+    "process",
 )
 REQUIRED_COLUMNS = ("national_code", "name", "field_code", "level", "deadline_unit")
 DOCUMENT_KEYS = ("name", "copy_kind", "count", "mandatory")
@@ -176,6 +184,8 @@ def _csv_record(header: list[str], cells: list[str]) -> dict:
             data[name] = [_fee_from_line(line) for line in _cell_lines(cell)]
         elif name == "agencies":
             data[name] = cell.replace(";", " ").split()
+        elif name == "process":
+            data[name] = [process_from_line(line) for line in _cell_lines(cell)]
         else:
             data[name] = cell.strip()
     extra = [cell for cell in cells[len(header) :] if cell.strip()]
@@ -216,13 +226,16 @@ def catalog_export_rows() -> list[dict]:
             Prefetch("fees", queryset=ProcedureFee.objects.order_by("id")),
             Prefetch("agencies", queryset=Agency.objects.order_by("identifier")),
         )
+        .annotate(has_process=Exists(ProcessStep.objects.filter(procedure=OuterRef("pk"))))
         .order_by("national_code")
     )
-    return [_procedure_row(procedure) for procedure in procedures]
+    # Steps are read in one more query, and only when some procedure has a process.
+    steps = process_steps_by_procedure([p.pk for p in procedures if p.has_process])
+    return [_procedure_row(procedure, steps.get(procedure.pk)) for procedure in procedures]
 
 
-def _procedure_row(p: Procedure) -> dict:
-    return {
+def _procedure_row(p: Procedure, steps: list | None) -> dict:
+    row = {
         "national_code": p.national_code,
         "name": p.name,
         "field_code": p.field.code,
@@ -252,6 +265,9 @@ def _procedure_row(p: Procedure) -> dict:
         ],
         "agencies": [a.identifier for a in p.agencies.all()],
     }
+    if steps:  # only procedures with a process carry the key, so files without processes stay as they were
+        row["process"] = process_export(steps)
+    return row
 
 
 def _decimal_text(value: Decimal) -> str:
@@ -272,7 +288,7 @@ def catalog_render(*, rows: list[dict], fmt: str) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for row in rows:
-        writer.writerow([_csv_cell(name, row[name]) for name in COLUMNS])
+        writer.writerow([_csv_cell(name, row.get(name)) for name in COLUMNS])
     return out.getvalue()
 
 
@@ -289,6 +305,8 @@ def _csv_cell(name: str, value) -> str:
         return "\n".join(f"{f['description']} | {'' if f['amount'] is None else f['amount']}" for f in value)
     if name == "agencies":
         return "; ".join(value)
+    if name == "process":
+        return process_csv_cell(value or [])
     if isinstance(value, bool):
         return "1" if value else "0"
     return "" if value is None else str(value)

@@ -12,6 +12,7 @@ from django.db import DatabaseError, models, transaction
 from django.forms.models import model_to_dict
 from django.utils.translation import gettext as _
 
+from procedures import process_io
 from procedures.catalog_io import COLUMNS, DOCUMENT_KEYS, EXTRA_CELLS_KEY, FEE_KEYS, REQUIRED_COLUMNS, Row
 from procedures.formatting import DATE_INPUT_FORMATS
 from procedures.models import DEADLINE_FIELDS, Agency, Field, Procedure, ProcedureFee, RequiredDocument
@@ -24,7 +25,9 @@ FALSE_WORDS = {"0", "false", "không", "khong"}
 # Changing these on an existing procedure moves the due times of its open dossiers (as in the admin).
 
 PROCEDURE_FIELDS = [
-    name for name in COLUMNS if name not in {"field_code", "field_name", "documents", "fees", "agencies"}
+    name
+    for name in COLUMNS
+    if name not in {"field_code", "field_name", "documents", "fees", "agencies", "process"}
 ]
 
 
@@ -104,6 +107,7 @@ def procedure_import_row(*, data: dict) -> tuple[Procedure, bool]:
     fees, fee_errors = _fees(data)
     agencies, agency_errors = _agencies(data)
     errors += form_errors + field_errors + document_errors + fee_errors + agency_errors
+    errors += _process(data, form, check_total=not form_errors)
     if errors:
         raise ValidationError(errors)
 
@@ -122,7 +126,19 @@ def procedure_import_row(*, data: dict) -> tuple[Procedure, bool]:
         _replace_fees(procedure, fees)
     if agencies is not None:
         procedure.agencies.set(agencies)
+    if form.process_steps is not None:
+        process_io.replace_process(procedure, form.process_steps)
     return procedure, created
+
+
+def _process(data: dict, form: "ProcedureImportForm", *, check_total: bool) -> list[str]:
+    """The row's process (procedures/process_io.py), kept on the form; or the kept steps against a new deadline."""
+    form.process_steps, errors = process_io.process_from_row(
+        data, form.instance, scalar=_scalar, form_messages=_form_messages, check_total=check_total
+    )
+    if form.process_steps is None and not errors and check_total and DEADLINE_FIELDS & set(form.changed_data):
+        errors = process_io.existing_process_errors(form.instance)
+    return errors
 
 
 class ProcedureImportForm(forms.ModelForm):
