@@ -128,7 +128,7 @@ def load(rows: int, province, desks, procedures) -> None:
               deadline_amount, deadline_unit, submitted_at, received_at, clock_started_at, due_at, appointment_at,
               resolved_at, returned_at, finished_at, proposed_outcome, proposal_note, outcome, decision_reason,
               timeliness, supplement_count, desk_supplement_count, result_delivery, requested_delivery,
-              postal_tracking_no, is_digitised, result_is_electronic, created_at, updated_at)
+              postal_tracking_no, is_digitised, result_is_electronic, has_steps, created_at, updated_at)
             SELECT 'BENCH-' || n, procedure_id, agency_id,
               CASE WHEN competent_id <> agency_id AND kind = 'done' AND resolved_at > now() THEN competent_id
                    ELSE agency_id END,
@@ -150,7 +150,7 @@ def load(rows: int, province, desks, procedures) -> None:
               CASE WHEN kind = 'done' AND resolved_at <= now() THEN 'approved' ELSE '' END, '',
               CASE WHEN kind = 'done' AND resolved_at <= now() THEN 'approved' ELSE '' END, '',
               CASE WHEN kind = 'done' AND resolved_at <= now() THEN timeliness ELSE '' END,
-              supplements, 0, '', '', '', digitised, electronic, received_at, received_at
+              supplements, 0, '', '', '', digitised, electronic, false, received_at, received_at
             FROM (
               SELECT n, agency_id, procedure_id, channel, kind, received_at, timeliness, supplements, digitised,
                 electronic, CASE WHEN kind <> 'refused' AND r8 < {HANDED_OVER} THEN {province.pk} ELSE agency_id END
