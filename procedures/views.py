@@ -10,10 +10,10 @@ What is not the catalog's — the processing figures, the published answers, the
 import hashlib
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, prefetch_related_objects
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.module_loading import import_string
@@ -25,20 +25,22 @@ from procedures.models import Agency, Procedure, RequiredDocument
 from procedures.selectors import catalog_fields, catalog_search
 from procedures.signals import CATALOG_FRAGMENT_SECONDS, CATALOG_VERSION_KEY, catalog_version
 
+LIST_PARAMETERS = ("q", "field", "level", "online_level", "page")
+
 
 def catalog_fragments(request, name: str, key: str, render_fragments) -> dict:
     """The fragments `name` for `key` (and the language): from the cache when stored at the current catalog
     version, else `render_fragments()` (a dict of name → HTML, plus any plain values worth keeping) stored."""
     digest = hashlib.sha256(f"{name}\n{get_language()}\n{key}".encode()).hexdigest()
     cache_key = f"procedures:fragment:{digest}"
-    found = cache.get_many([CATALOG_VERSION_KEY, cache_key])
-    version = found.get(CATALOG_VERSION_KEY) or catalog_version()
-    stored = found.get(cache_key)
+    version = cache.get(CATALOG_VERSION_KEY) or catalog_version()
+    local = caches["catalog_fragments"]  # bounded, per process (settings.CACHES)
+    stored = local.get(cache_key)
     if stored is not None and stored[0] == version:
         fragments = stored[1]
     else:
         fragments = render_fragments()
-        cache.set(cache_key, (version, fragments), CATALOG_FRAGMENT_SECONDS)
+        local.set(cache_key, (version, fragments), CATALOG_FRAGMENT_SECONDS)
     return {k: mark_safe(v) if isinstance(v, str) else v for k, v in fragments.items()}  # noqa: S308 - our HTML
 
 
@@ -51,11 +53,16 @@ def home(request):
 
 
 def procedure_list(request):
-    # The whole query, page included, in a stable order: the fragments' key.
-    key = "&".join(f"{k}={v}" for k, values in sorted(request.GET.lists()) for v in values)
+    # Only the search form's own parameters, page included, count: the fragments' key, in a stable order (a
+    # parameter the page does not know neither makes a new entry nor travels in its links).
+    params = QueryDict(mutable=True)
+    for name in LIST_PARAMETERS:
+        if name in request.GET:
+            params.setlist(name, request.GET.getlist(name))
+    key = params.urlencode()
 
     def fragments():
-        form = CatalogSearchForm(request.GET or None)
+        form = CatalogSearchForm(params or None)
         if form.is_bound and form.is_valid():
             data = form.cleaned_data
             procedures = catalog_search(
@@ -63,8 +70,8 @@ def procedure_list(request):
             )
         else:
             procedures = catalog_search()
-        page = Paginator(procedures, settings.ONECUA["CATALOG_PAGE_SIZE"]).get_page(request.GET.get("page"))
-        query_string = request.GET.copy()
+        page = Paginator(procedures, settings.ONECUA["CATALOG_PAGE_SIZE"]).get_page(params.get("page"))
+        query_string = params.copy()
         query_string.pop("page", None)
         context = {"form": form, "page": page, "query_string": query_string.urlencode()}
         results = render_to_string("procedures/_results.html", context, request)

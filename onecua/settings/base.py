@@ -116,7 +116,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Rate limits (tracking, registration) live in the cache: use a shared one (e.g. Redis) with several web
 # processes. The sign-in lockout lives in the database (django-axes).
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+CACHES = {
+    "default": env.cache("CACHE_URL", default="locmemcache://"),
+    # Rendered catalog fragments (procedures/views.py): per process and bounded, each checked against the catalog
+    # version held in the shared cache, so every node serves the current catalog while no visitor can fill the
+    # shared cache with pages of made-up queries.
+    "catalog_fragments": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "catalog",
+                          "OPTIONS": {"MAX_ENTRIES": 2000}},
+}
 
 AUTH_USER_MODEL = "accounts.User"
 # Axes' backend first: it refuses a locked-out login before any password is checked (every sign-in form, the
