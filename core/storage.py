@@ -97,15 +97,25 @@ def open_stream(storage, name: str):
     return handle, handle.size
 
 
+def _sha256_stream(handle) -> str:
+    digest = hashlib.sha256()
+    for block in iter(lambda: handle.read(CHUNK), b""):
+        digest.update(block)
+    return digest.hexdigest()
+
+
 def sha256_of(storage, name: str) -> str:
     handle, _size = open_stream(storage, name)
-    digest = hashlib.sha256()
     try:
-        for block in iter(lambda: handle.read(CHUNK), b""):
-            digest.update(block)
+        return _sha256_stream(handle)
     finally:
         handle.close()
-    return digest.hexdigest()
+
+
+def sha256_file(path) -> str:
+    """The SHA-256 of a local file (a `pathlib.Path`), read in chunks."""
+    with path.open("rb") as handle:
+        return _sha256_stream(handle)
 
 
 def touch(storage, name: str) -> None:

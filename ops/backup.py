@@ -28,7 +28,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import connections
 
-from core.storage import open_stream, sha256_of
+from core.storage import open_stream, sha256_file, sha256_of
 from ops.health import PROBE_PREFIX
 
 FORMAT = 1
@@ -46,14 +46,6 @@ class Result:
     database_file: str
     objects: int
     bytes: int
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _engine(alias: str = "default") -> str:
@@ -150,7 +142,7 @@ def create(directory: Path, *, storage=None) -> Result:
         objects.append({"name": name, "size": size, "sha256": sha})
         total += size
     database = {"engine": engine, "file": database_file, "size": (directory / database_file).stat().st_size,
-                "sha256": _sha256_file(directory / database_file)}
+                "sha256": sha256_file(directory / database_file)}
     manifest = {"format": FORMAT, "created": datetime.now(UTC).isoformat(timespec="seconds"),
                 "database": database, "objects": objects}
     (directory / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -183,7 +175,7 @@ def verify_files(directory: Path) -> dict:
         path = directory / relative
         if not path.is_file():
             bad.append(f"{relative}: missing")
-        elif path.stat().st_size != item["size"] or _sha256_file(path) != item["sha256"]:
+        elif path.stat().st_size != item["size"] or sha256_file(path) != item["sha256"]:
             bad.append(f"{relative}: checksum differs")
     if bad:
         raise BackupError("The backup is damaged: " + "; ".join(bad[:20]))

@@ -5,7 +5,6 @@ Idempotent: a file already stored with the same content is left as it is; one st
 reported as a mismatch and never overwritten. Any mismatch makes the command exit with status 1. The local files
 are not deleted (remove them once the bucket serves every node)."""
 
-import hashlib
 from pathlib import Path
 
 from django.conf import settings
@@ -13,15 +12,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 
-from core.storage import CHUNK, is_object_store, sha256_of
-
-
-def _local_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()
+from core.storage import is_object_store, sha256_file, sha256_of
 
 
 class Command(BaseCommand):
@@ -47,7 +38,7 @@ class Command(BaseCommand):
         files = sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink())
         for path in files:
             name = path.relative_to(root).as_posix()
-            local = _local_sha256(path)
+            local = sha256_file(path)
             if target.exists(name):
                 if sha256_of(target, name) == local:
                     counts["present"] += 1
