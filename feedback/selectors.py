@@ -1,13 +1,13 @@
 """Reads of the feedback app: the staff list through the scoping selector, the sender's lookup, the published
 answers of a procedure, the figures per agency for the leaders' reports."""
 
-import uuid
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from accounts.scoping import staff_agency_ids
+from core import versions
 from feedback.models import ANSWERED_STATUSES, OPEN_STATUSES, Feedback, Status, Timeliness
 from procedures.workcalendar import TZ
 
@@ -85,10 +85,7 @@ def published_cached(*, procedure_id: int, name: str, compute):
 
     version_key, cache_key = _published_version_key(procedure_id), f"feedback:published:{procedure_id}:{name}"
     found = cache.get_many([CATALOG_VERSION_KEY, version_key, cache_key])
-    if version_key not in found:  # first reader, or evicted: a fresh version (add: concurrent readers agree)
-        cache.add(version_key, uuid.uuid4().hex, timeout=None)
-        found[version_key] = cache.get(version_key)
-    version = (found.get(CATALOG_VERSION_KEY) or catalog_version(), found[version_key])
+    version = (found.get(CATALOG_VERSION_KEY) or catalog_version(), found.get(version_key) or versions.current(version_key))
     stored = found.get(cache_key)
     if stored is not None and stored[0] == version:
         return stored[1]
@@ -100,14 +97,7 @@ def published_cached(*, procedure_id: int, name: str, compute):
 def published_changed(*, procedure_id: int) -> None:
     """A procedure's published answers changed: a new version at once and again once the transaction commits (a
     list read in between from the rows before the commit is never used again)."""
-    from django.core.cache import cache
-    from django.db import transaction
-
-    def bump():
-        cache.set(_published_version_key(procedure_id), uuid.uuid4().hex, timeout=None)
-
-    bump()
-    transaction.on_commit(bump)
+    versions.replace(_published_version_key(procedure_id))
 
 
 # ---------------------------------------------------------------- figures for the leaders' reports

@@ -22,16 +22,15 @@ dossier); a dossier's rows go out in the order they were written.
 """
 
 import logging
-import uuid
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core import versions
 from dossiers.models import Channel, Dossier, DossierEvent, State
 from integrations.dvcqg import config
 from integrations.dvcqg.payloads import dossier_object, obligation_fee, progress_object, status_object
@@ -87,19 +86,11 @@ def forget_mapping(**kwargs) -> None:
 
 
 def _new_mapping_version() -> None:
-    cache.set(MAPPING_VERSION_KEY, uuid.uuid4().hex, timeout=None)
-
-
-def _mapping_version() -> str:
-    version = cache.get(MAPPING_VERSION_KEY)
-    if version is None:  # first reader, or an emptied cache: every process re-reads the table
-        cache.add(MAPPING_VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = cache.get(MAPPING_VERSION_KEY) or ""
-    return version
+    versions.renew(MAPPING_VERSION_KEY)
 
 
 def _mapping_rows() -> dict[tuple[str, str], int]:
-    version = _mapping_version()
+    version = versions.current(MAPPING_VERSION_KEY)  # first reader or an emptied cache: a new one, re-read
     if _mapping["rows"] is None or _mapping["version"] != version:
         _mapping["rows"] = {(m.state, m.action): m.national_code
                             for m in StatusMapping.objects.filter(is_active=True).only("state", "action",

@@ -26,19 +26,9 @@ CATALOG_FRAGMENT_SECONDS = 600  # how long a cached catalog fragment lives (proc
 
 
 def catalog_version() -> str:
-    from django.core.cache import cache
+    from core import versions
 
-    version = cache.get(CATALOG_VERSION_KEY)
-    if version is None:
-        cache.add(CATALOG_VERSION_KEY, _new_version(), timeout=None)  # add: concurrent first readers agree
-        version = cache.get(CATALOG_VERSION_KEY) or "uncached"
-    return version
-
-
-def _new_version() -> str:
-    import uuid
-
-    return uuid.uuid4().hex
+    return versions.current(CATALOG_VERSION_KEY)
 
 
 def bump_catalog_version(**kwargs) -> None:
@@ -50,10 +40,10 @@ def bump_catalog_version(**kwargs) -> None:
     transaction.on_commit(new_catalog_version)
 
 
-def new_catalog_version() -> None:
-    from django.core.cache import cache
+def new_catalog_version() -> None:  # a named on-commit callback (tests pick it out by name)
+    from core import versions
 
-    cache.set(CATALOG_VERSION_KEY, _new_version(), timeout=None)
+    versions.renew(CATALOG_VERSION_KEY)
 
 
 def _connect_catalog_receivers() -> None:

@@ -107,27 +107,15 @@ def _version_key(procedure_id) -> str:
     return f"reports:processing-version:{procedure_id}"
 
 
-def _new_processing_versions(procedure_ids) -> None:
-    from uuid import uuid4
-
-    from django.core.cache import cache
-
-    if procedure_ids is None:
-        cache.set(PROCESSING_GENERATION_KEY, uuid4().hex, timeout=None)
-    else:
-        cache.set_many({_version_key(pk): uuid4().hex for pk in procedure_ids}, timeout=None)
-
-
 def processing_changed(procedure_ids=None) -> None:
     """New figures versions for `procedure_ids` (None: every procedure) at once and again once the writer's
     transaction commits (a page rendered in between from the rows before the commit is never read again)."""
-    from django.db import transaction
+    from core import versions
 
-    procedure_ids = None if procedure_ids is None else sorted(set(procedure_ids))
-    if procedure_ids == []:
-        return
-    _new_processing_versions(procedure_ids)
-    transaction.on_commit(lambda: _new_processing_versions(procedure_ids))
+    if procedure_ids is None:
+        versions.replace(PROCESSING_GENERATION_KEY)
+    elif procedure_ids := sorted(set(procedure_ids)):
+        versions.replace(*(_version_key(pk) for pk in procedure_ids))
 
 
 def procedure_page_context(*, procedure) -> dict:
@@ -135,18 +123,13 @@ def procedure_page_context(*, procedure) -> dict:
     are stored at the current versions, else the two summary queries (stored)."""
     from django.core.cache import cache
 
+    from core import versions
+
     today = timezone.localdate()
     version_key, cache_key = _version_key(procedure.pk), f"reports:processing:{procedure.pk}:{today.isoformat()}"
     found = cache.get_many([PROCESSING_GENERATION_KEY, version_key, cache_key])
-    if PROCESSING_GENERATION_KEY not in found or version_key not in found:
-        # First reader, or evicted: a fresh version (add: concurrent readers agree), so nothing older matches.
-        from uuid import uuid4
-
-        for key in (PROCESSING_GENERATION_KEY, version_key):
-            if key not in found:
-                cache.add(key, uuid4().hex, timeout=None)
-                found[key] = cache.get(key)
-    version = (found[PROCESSING_GENERATION_KEY], found[version_key])
+    # First reader, or evicted: a fresh version (core.versions), so nothing older matches.
+    version = tuple(found.get(key) or versions.current(key) for key in (PROCESSING_GENERATION_KEY, version_key))
     stored = found.get(cache_key)
     if stored is not None and stored[0] == version:
         return {"reality": stored[1]}
