@@ -7,8 +7,13 @@ gunicorn has no access-log format that drops part of a path, so its loggers go t
 Django's (onecua.logging_filters.MaskPersonalData: tokens, phone and ID numbers, e-mail addresses masked) by
 way of `logconfig_dict`. The access log stays on (to stdout), masked; its format leaves out the User-Agent.
 
+With PROMETHEUS_MULTIPROC_DIR set (docker-compose.yml), a worker that exits is marked dead for prometheus-client,
+so its gauges stop counting at /metrics (its counters and histograms are kept, as the library intends).
+
 This file is read by gunicorn's master process before Django is set up: it imports nothing from Django.
 """
+
+import os
 
 # Apache's common log format, the request time added: client, time, request line (masked), status, bytes, referrer
 # (masked), microseconds.
@@ -38,3 +43,10 @@ logconfig_dict = {
         "gunicorn.access": {"level": "INFO", "handlers": ["access_console"], "propagate": False},
     },
 }
+
+
+def child_exit(server, worker):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

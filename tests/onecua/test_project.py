@@ -62,6 +62,15 @@ def test_docker_compose_puts_the_web_server_behind_an_https_proxy_it_alone_trust
     subnet = _default(compose["networks"]["default"]["ipam"]["config"][0]["subnet"])
     assert ipaddress.ip_address(proxy_ip) in ipaddress.ip_network(subnet)
     assert _default(web["environment"]["TRUSTED_PROXIES"]) == proxy_ip
+    # nginx's request id reaches the application (replacing the client's) and its own log line.
+    assert "proxy_set_header X-Request-ID $request_id;" in nginx
+    assert re.search(r"log_format onecua [^;]*\$request_id", nginx) and "access_log /dev/stdout onecua;" in nginx
+    # /metrics never public: the proxy answers 404; each replica adds up its workers' observations from a folder
+    # emptied at each start, and asks for the bearer token.
+    assert re.search(r"location = /metrics \{\s*return 404;", nginx)
+    folder = web["environment"]["PROMETHEUS_MULTIPROC_DIR"]
+    assert f"rm -rf {folder} && mkdir -p {folder}" in web["command"] and "gunicorn.conf.py" in web["command"]
+    assert "METRICS_TOKEN" in web["environment"]
     for name in ("web", "worker", "beat"):
         assert _default(services[name]["environment"]["DJANGO_SECURE_SSL_REDIRECT"]) == "true"
         assert _default(services[name]["environment"]["PUBLIC_BASE_URL"]).startswith("https://")

@@ -112,8 +112,8 @@ def site(tmp_path_factory):
         log = work / "gunicorn.log"
         with log.open("w") as out:
             gunicorn = subprocess.Popen(
-                [str(Path(sys.executable).parent / "gunicorn"), "onecua.wsgi:application", "--bind",
-                 f"127.0.0.1:{port}", "--workers", "2", "--timeout", "60"],
+                [str(Path(sys.executable).parent / "gunicorn"), "onecua.wsgi:application", "--config",
+                 "onecua/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--timeout", "60"],
                 cwd=ROOT, env={**env, "DATABASE_URL": served}, stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True)
         assert wait_port(port, timeout=60), log.read_text()[-3000:]
