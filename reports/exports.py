@@ -110,8 +110,13 @@ def scores_xlsx(rows, total, *, start, end, scope_label: str) -> bytes:
         name = score.agency.name if score.agency else "Tổng cộng"
         code = score.agency.identifier if score.agency else ""
         for indicator in score.indicators:
-            values = [name, code, indicator.label + (f" ({indicator.detail})" if indicator.detail else ""),
-                      indicator.numerator, indicator.denominator,
+            # Not available / not yet entered by the inspector: no figures (not 0 of 0), the reason instead.
+            scored = getattr(indicator, "scored", True)
+            label = indicator.label + (f" ({indicator.detail})" if indicator.detail else "")
+            if not scored and getattr(indicator, "note", ""):
+                label += f" – {indicator.note}"
+            values = [name, code, label,
+                      indicator.numerator if scored else None, indicator.denominator if scored else None,
                       float(indicator.rate) if indicator.rate is not None else None, float(indicator.threshold),
                       float(indicator.points) if indicator.points is not None else None,
                       float(indicator.max_points),

@@ -121,6 +121,13 @@ def test_dashboard_scores_and_public_page(march, world, inspector, client):
     xlsx = client.get("/can-bo/bao-cao/chi-so-766/?start=01/03/2025&end=31/03/2025&format=xlsx")
     sheet = load_workbook(BytesIO(xlsx.content)).active
     assert sheet["A4"].value == "Cơ quan, đơn vị"
+    # An indicator the inspector has not entered yet (data reuse) has no figures in the file, only its reason;
+    # a computed one keeps its numerator and denominator.
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=5)]
+    pending = [row for row in rows if row[0] == "Tổng cộng" and row[2].startswith(str(total["data_reuse"].label))]
+    assert pending and pending[0][3:6] == [None, None, None] and total["data_reuse"].note in pending[0][2]
+    counted = [row for row in rows if row[0] == "Tổng cộng" and row[2].startswith(str(on_time.label))]
+    assert counted[0][3:5] == [on_time.numerator, 13]
 
 
 def test_rebuild_asks_and_runs(march, world, client):
