@@ -72,7 +72,7 @@ def published_for_procedure(*, procedure_id: int, limit: int = 10) -> list[dict]
 PUBLISHED_SECONDS = 3600  # how long a stored value lives unused
 
 
-def _published_version_key(procedure_id: int) -> str:
+def published_version_key(procedure_id: int) -> str:
     return f"feedback:published-version:{procedure_id}"
 
 
@@ -83,7 +83,7 @@ def published_cached(*, procedure_id: int, name: str, compute):
 
     from procedures.signals import CATALOG_VERSION_KEY, catalog_version
 
-    version_key, cache_key = _published_version_key(procedure_id), f"feedback:published:{procedure_id}:{name}"
+    version_key, cache_key = published_version_key(procedure_id), f"feedback:published:{procedure_id}:{name}"
     found = cache.get_many([CATALOG_VERSION_KEY, version_key, cache_key])
     version = (found.get(CATALOG_VERSION_KEY) or catalog_version(), found.get(version_key) or versions.current(version_key))
     stored = found.get(cache_key)
@@ -97,7 +97,7 @@ def published_cached(*, procedure_id: int, name: str, compute):
 def published_changed(*, procedure_id: int) -> None:
     """A procedure's published answers changed: a new version at once and again once the transaction commits (a
     list read in between from the rows before the commit is never used again)."""
-    versions.replace(_published_version_key(procedure_id))
+    versions.replace(published_version_key(procedure_id))
 
 
 # ---------------------------------------------------------------- figures for the leaders' reports

@@ -35,6 +35,9 @@ _PRIORITY_STEPS = (3, 6, 9)
 class MetricsMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
+        # The histogram's child per (view, method), looked up once (labels() checks and locks at every call);
+        # bounded by the URL names times the methods.
+        self.children = {}
 
     def __call__(self, request):
         started = time.perf_counter()
@@ -42,7 +45,10 @@ class MetricsMiddleware:
         match = getattr(request, "resolver_match", None)
         view = (match.view_name or "unnamed") if match else "unresolved"
         method = request.method if request.method in METHODS else "other"
-        REQUEST_SECONDS.labels(view=view, method=method).observe(time.perf_counter() - started)
+        child = self.children.get((view, method))
+        if child is None:
+            child = self.children[(view, method)] = REQUEST_SECONDS.labels(view=view, method=method)
+        child.observe(time.perf_counter() - started)
         return response
 
 

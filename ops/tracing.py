@@ -11,13 +11,15 @@
 
 from ops import request_id
 
+_META_KEY = "HTTP_" + request_id.HEADER.upper().replace("-", "_")
+
 
 class RequestIdMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        given = request.headers.get(request_id.HEADER, "")
+        given = request.META.get(_META_KEY, "")  # request.headers would copy every header first
         value = given if request_id.is_valid(given) else request_id.new()
         request.request_id = value
         request_id.activate(value)

@@ -4,9 +4,11 @@ Their catalog parts are HTML fragments kept in the cache (`catalog_fragments`) w
 rendered at (procedures.signals.catalog_version: a new one on any catalog change): one cache round trip reads the
 current version and the fragments together, and a fragment rendered at an older version is rendered afresh. The
 queries behind a fragment (the search, the field list, a procedure's documents, fees and desks) run only then.
-What is not the catalog's — the processing figures, the published answers, the header — is rendered each time.
+What is not the catalog's — the processing figures, the published answers — has caches of its own; the procedure
+page keeps its whole content too, under all of their versions (procedure_detail). The layout: core/templatetags/shell.
 """
 
+import functools
 import hashlib
 
 from django.conf import settings
@@ -16,6 +18,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -30,7 +33,8 @@ LIST_PARAMETERS = ("q", "field", "level", "online_level", "page")
 
 def catalog_fragments(request, name: str, key: str, render_fragments) -> dict:
     """The fragments `name` for `key` (and the language): from the cache when stored at the current catalog
-    version, else `render_fragments()` (a dict of name → HTML, plus any plain values worth keeping) stored."""
+    version, else `render_fragments()` (a dict of name → HTML, plus any plain values worth keeping) stored; and
+    under "version" that version."""
     digest = hashlib.sha256(f"{name}\n{get_language()}\n{key}".encode()).hexdigest()
     cache_key = f"procedures:fragment:{digest}"
     version = cache.get(CATALOG_VERSION_KEY) or catalog_version()
@@ -41,7 +45,9 @@ def catalog_fragments(request, name: str, key: str, render_fragments) -> dict:
     else:
         fragments = render_fragments()
         local.set(cache_key, (version, fragments), CATALOG_FRAGMENT_SECONDS)
-    return {k: mark_safe(v) if isinstance(v, str) else v for k, v in fragments.items()}  # noqa: S308 - our HTML
+    # Plus the version they are current at (the procedure page keeps its whole content under it).
+    return {"version": version,
+            **{k: mark_safe(v) if isinstance(v, str) else v for k, v in fragments.items()}}  # noqa: S308 - our HTML
 
 
 def home(request):
@@ -85,7 +91,39 @@ def procedure_list(request):
     return render(request, "procedures/list.html", {"catalog": catalog})
 
 
+def _page_versions(procedure_id) -> list[str]:
+    """The shared-cache keys of the versions the procedure page's content depends on: the catalog's, then those
+    of the parts other apps add (settings.ONECUA["PROCEDURE_PAGE_VERSIONS"]: a key, or a function of the
+    procedure's id giving one)."""
+    return [CATALOG_VERSION_KEY, *(found(procedure_id) if callable(found) else found
+                                   for found in _imported(tuple(settings.ONECUA.get("PROCEDURE_PAGE_VERSIONS", []))))]
+
+
+@functools.cache
+def _imported(dotted_names: tuple[str, ...]) -> tuple:
+    return tuple(import_string(dotted) for dotted in dotted_names)
+
+
+def _versions(keys) -> tuple:
+    found = cache.get_many(keys)
+    return tuple(found.get(key) for key in keys)
+
+
 def procedure_detail(request, national_code: str):
+    """The page's whole content is kept per process and language with the versions of everything in it (the
+    catalog, the figures, the published answers) and the day (the figures are the last 12 months'): one cache
+    round trip checks them all. Otherwise its parts are put together, each from its own cache, and kept under the
+    versions read before them (a change meanwhile is never stored as current)."""
+    local = caches["catalog_fragments"]  # bounded, per process (settings.CACHES)
+    today = timezone.localdate().isoformat()
+    page_key = "procedures:page:" + hashlib.sha256(f"{get_language()}\n{national_code}".encode()).hexdigest()
+    stored = local.get(page_key)
+    if stored is not None:
+        pk, name, versions, day, content = stored
+        current = _versions(_page_versions(pk))
+        if day == today and current == versions:
+            return render(request, "procedures/detail.html", {"name": name, "content": mark_safe(content)})  # noqa: S308
+
     def fragments():
         procedure = Procedure.objects.active().select_related("field").filter(national_code=national_code).first()
         if procedure is None:
@@ -99,10 +137,16 @@ def procedure_detail(request, national_code: str):
                 "body": render_to_string("procedures/_detail_body.html", context, request)}
 
     catalog = catalog_fragments(request, "detail", national_code, fragments)
+    if stored is None or stored[0] != catalog["pk"]:
+        # The catalog's version the fragments were rendered at; the other parts' read before they are.
+        current = (catalog["version"], *_versions(_page_versions(catalog["pk"])[1:]))
     # The row as the fragments saw it (the figures and the answers below need its id; the title its name).
     procedure = Procedure(pk=catalog["pk"], national_code=national_code, name=catalog["name"])
     context = {"procedure": procedure, "catalog": catalog}
     # Higher apps (dossiers) add their figures without this app importing them.
     for dotted in settings.ONECUA.get("PROCEDURE_PAGE_CONTEXT", []):
         context.update(import_string(dotted)(procedure=procedure))
-    return render(request, "procedures/detail.html", context)
+    content = render_to_string("procedures/_detail_content.html", context, request)
+    if None not in current:  # a version not made yet: the parts make it, and the next request stores the page
+        local.set(page_key, (procedure.pk, procedure.name, current, today, content), CATALOG_FRAGMENT_SECONDS)
+    return render(request, "procedures/detail.html", {"name": procedure.name, "content": mark_safe(content)})  # noqa: S308

@@ -103,7 +103,7 @@ PROCESSING_GENERATION_KEY = "reports:processing-generation"
 PROCESSING_SECONDS = 3600  # how long computed figures live unused
 
 
-def _version_key(procedure_id) -> str:
+def version_key(procedure_id) -> str:
     return f"reports:processing-version:{procedure_id}"
 
 
@@ -115,7 +115,7 @@ def processing_changed(procedure_ids=None) -> None:
     if procedure_ids is None:
         versions.replace(PROCESSING_GENERATION_KEY)
     elif procedure_ids := sorted(set(procedure_ids)):
-        versions.replace(*(_version_key(pk) for pk in procedure_ids))
+        versions.replace(*(version_key(pk) for pk in procedure_ids))
 
 
 def procedure_page_context(*, procedure) -> dict:
@@ -126,10 +126,10 @@ def procedure_page_context(*, procedure) -> dict:
     from core import versions
 
     today = timezone.localdate()
-    version_key, cache_key = _version_key(procedure.pk), f"reports:processing:{procedure.pk}:{today.isoformat()}"
-    found = cache.get_many([PROCESSING_GENERATION_KEY, version_key, cache_key])
+    own_key, cache_key = version_key(procedure.pk), f"reports:processing:{procedure.pk}:{today.isoformat()}"
+    found = cache.get_many([PROCESSING_GENERATION_KEY, own_key, cache_key])
     # First reader, or evicted: a fresh version (core.versions), so nothing older matches.
-    version = tuple(found.get(key) or versions.current(key) for key in (PROCESSING_GENERATION_KEY, version_key))
+    version = tuple(found.get(key) or versions.current(key) for key in (PROCESSING_GENERATION_KEY, own_key))
     stored = found.get(cache_key)
     if stored is not None and stored[0] == version:
         return {"reality": stored[1]}

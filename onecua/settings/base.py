@@ -124,6 +124,9 @@ CACHES = {
     "catalog_fragments": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "catalog",
                           "OPTIONS": {"MAX_ENTRIES": 2000}},
 }
+# Django's Redis backend builds a new redis.Redis client for every cache call; core.cache's keeps one per pool.
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "core.cache.RedisCache"
 
 AUTH_USER_MODEL = "accounts.User"
 # Axes' backend first: it refuses a locked-out login before any password is checked (every sign-in form, the
@@ -290,6 +293,10 @@ ONECUA = {
     # An apology (form 04) must be issued at least this many working days before the due time.
     "APOLOGY_MIN_LEAD_WORKING_DAYS": env.int("APOLOGY_MIN_LEAD_WORKING_DAYS", default=1),
     "PROCEDURE_PAGE_CONTEXT": ["reports.processing.procedure_page_context"],
+    # The shared-cache versions of what the procedure page shows besides the catalog (a key, or a function of the
+    # procedure's id giving one): its figures and its published answers. The page is kept while they all hold.
+    "PROCEDURE_PAGE_VERSIONS": ["reports.processing.PROCESSING_GENERATION_KEY", "reports.processing.version_key",
+                                "feedback.selectors.published_version_key"],
     "LOGIN_FAILURES_ALLOWED": env.int("LOGIN_FAILURES_ALLOWED", default=5),
     "LOGIN_LOCKOUT_MINUTES": env.int("LOGIN_LOCKOUT_MINUTES", default=15),
     # Registration: posts per client address per hour; one notice ("someone registered with your address",

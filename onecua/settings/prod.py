@@ -39,7 +39,7 @@ STORAGES = {
 # process's memory: rate limits (tracking, uploads, registration, verification, the API), one-shot notices, the
 # portal's sign-in session; sessions are read from it and kept in the database (cached_db) so that a Redis restart
 # signs nobody out. A per-process cache would let each node count its own attempts: refused below.
-SHARED_CACHE_BACKENDS = ("django.core.cache.backends.redis.RedisCache",)
+SHARED_CACHE_BACKENDS = ("django.core.cache.backends.redis.RedisCache", "core.cache.RedisCache")
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # whitenoise serves the collected static files right after the security middleware.
 MIDDLEWARE = [MIDDLEWARE[0], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[1:]]
