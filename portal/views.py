@@ -12,21 +12,27 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
+from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.ratelimit import count_hit
 from core.errors import ActionForbidden, DossierError, InvalidInput
 from core.http import pdf_response
+from core.prepared import Prepared
 from core.storage import touch
 from dossiers import services
-from dossiers.access import remember_tracked, tracked_or_404
-from dossiers.models import ResultDelivery, State
+from dossiers.access import ValuesByCode, may_see, remember_tracked, tracked_or_404
+from dossiers.models import Dossier, ResultDelivery, State
 from dossiers.selectors import (
     citizen_forms,
     citizen_forms_annotations,
@@ -41,6 +47,7 @@ from portal.forms import AnswerSupplementForm, ApplicantForm, TrackForm, Withdra
 from printing.documents import render_dossier_form
 from printing.templatetags.printing_tags import signed_result_annotations
 from procedures.models import Procedure
+from procedures.signals import CATALOG_VERSION_KEY, catalog_version
 
 SIGNING_SALT = "onecua.portal.submission"
 REVIEW_SALT = "onecua.portal.submission.review"
@@ -261,23 +268,84 @@ def track(request):
                   status=status)
 
 
-def tracked_dossier(request, code: str):
-    # What the forms list, the payment and the signed-result panels need, read with the dossier: no query of their
-    # own when there is nothing to show.
-    dossier = tracked_or_404(request, code, annotate={**citizen_forms_annotations(), **signed_result_annotations(),
-                                                      **payment_annotations()}, related=("procedure",))
-    context = {
+# What the tracking page reads on every request: who may see the dossier, its version (and the one column a
+# recomputation of the calendar changes without an action: the appointment), and whether the forms, the payment
+# and the signed-result panels have anything to show — one statement, compiled once per connection.
+_TRACKED = ValuesByCode(lambda code: Dossier.objects.filter(code=code).order_by().annotate(
+    **citizen_forms_annotations(), **signed_result_annotations(), **payment_annotations()).values(
+    "id", "submitted_at", "version", "state", "appointment_at", "applicant_user_id", "applicant_id_number", "authorised_id_number",
+    *citizen_forms_annotations(), *signed_result_annotations(), *payment_annotations()))
+# The whole dossier (with its procedure) when the body is rendered or a panel needs it.
+_DOSSIER = Prepared(lambda pk: Dossier.objects.select_related("procedure").filter(pk=pk), probe=-1)
+BODY_SECONDS = 3600  # how long a rendered dossier body lives in the cache (a new version is a new key anyway)
+_MARKS = ("<!--panels-->", "<!--rating-->")  # in portal/_dossier_body.html; escaped data can never hold "<"
+
+
+def _body_key(row: dict) -> str:
+    """Everything the cached body depends on besides the catalog (whose version is stored with the body): the
+    dossier (its key and submission time: a database loaded afresh cannot reuse another's body) and its version —
+    every action moves it: the state, the events of the timeline, the supplement request and its answer, the
+    forms issued —, the appointment (moved by a calendar change without an action), the language and the time
+    zone the dates are shown in."""
+    appointment = row["appointment_at"].timestamp() if row["appointment_at"] else "-"
+    return (f"portal:dossier-body:{row['id']}:{row['submitted_at'].timestamp()}:{row['version']}:{appointment}:"
+            f"{get_language()}:{timezone.get_current_timezone_name()}")
+
+
+def _tracked_body(dossier) -> tuple[str, str, str]:
+    """portal/_dossier_body.html, cut where the per-request panels go."""
+    body = render_to_string("portal/_dossier_body.html", {
         "dossier": dossier,
         "timeline": citizen_timeline(dossier=dossier),
         "next_step": next_step(dossier),
         "forms": citizen_forms(dossier=dossier),
         "pending_request": dossier.supplement_requests.filter(answered_at__isnull=True).last()
         if dossier.state == State.SUPPLEMENT_REQUESTED else None,
-        "answer_form": AnswerSupplementForm(),
         "can_withdraw": dossier.state in {State.SUBMITTED, State.RECEIVED, State.PROCESSING,
                                           State.SUPPLEMENT_REQUESTED, State.AWAITING_PAYMENT},
-    }
-    return render(request, "portal/dossier.html", context)
+    })
+    head, rest = body.split(_MARKS[0], 1)
+    middle, tail = rest.split(_MARKS[1], 1)
+    return head, middle, tail
+
+
+def tracked_dossier(request, code: str):
+    """The applicant's page of a dossier. Its body (facts, supplement request, forms, timeline) is rendered once per
+    dossier version and kept in the cache — served only after the check of who may see the dossier, and holding
+    nothing of the visitor (no csrf token); the payment, signed-result and rating panels, which change without
+    an action on the dossier, are rendered on every request where they have something to show."""
+    row = _TRACKED.get(code)
+    if row is None or not may_see(request, pk=row["id"], applicant_user_id=row["applicant_user_id"],
+                                  applicant_id_number=row["applicant_id_number"],
+                                  authorised_id_number=row["authorised_id_number"]):
+        raise Http404
+    key = _body_key(row)
+    found = cache.get_many([CATALOG_VERSION_KEY, key])
+    catalog = found.get(CATALOG_VERSION_KEY) or catalog_version()
+    cached = found.get(key)
+    dossier = None
+
+    def load():
+        loaded = _DOSSIER.get(row["id"])
+        if loaded is None:  # deleted since the first read
+            raise Http404
+        for name in ("issued_supplement_request", "issued_apology", "has_signed_result", "has_current_payments"):
+            setattr(loaded, name, bool(row[name]))  # read with the version the body is kept under
+        return loaded
+
+    if cached is not None and cached[0] == catalog and cached[1] == code:
+        parts = cached[2]
+    else:
+        dossier = load()
+        parts = _tracked_body(dossier)
+        cache.set(key, (catalog, code, parts), BODY_SECONDS)
+    panels = bool(row["has_current_payments"] or row["has_signed_result"])
+    rating = row["state"] == State.RETURNED
+    if dossier is None and (panels or rating):
+        dossier = load()
+    head, middle, tail = (mark_safe(part) for part in parts)  # rendered by portal/_dossier_body.html
+    return render(request, "portal/dossier.html", {"code": code, "dossier": dossier, "head": head, "middle": middle,
+                                                   "tail": tail, "panels": panels, "rating": rating})
 
 
 def tracked_form_pdf(request, code: str, number: str):
