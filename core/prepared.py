@@ -92,3 +92,64 @@ class Prepared:
         for populator in compiled.populators:
             populator.populate(row, obj)
         return obj
+
+
+# ---------------------------------------------------------------- writes of a fixed shape
+# The INSERT and UPDATE texts of a hot path's rows, written once per model, columns and connection vendor; the
+# values prepared by each field as Model.save() prepares them (pre_save: auto_now, defaults already set). For
+# a model without save() override or save signal receivers on that path (the caller's responsibility: these
+# skip Model.save() and its signals, which is what they save).
+_insert_sql: dict = {}
+_update_sql: dict = {}
+
+
+def _quoted(connection, model, names) -> tuple[str, list[str]]:
+    quote = connection.ops.quote_name
+    return quote(model._meta.db_table), [quote(model._meta.get_field(n).column) for n in names]
+
+
+def insert_row(obj, *, using: str = DEFAULT_DB_ALIAS):
+    """INSERT `obj` (a new instance; every concrete column but the automatic key) and set its key, in one
+    statement. Returns `obj`."""
+    connection = connections[using]
+    model = type(obj)
+    key = (model, connection.vendor)
+    try:
+        sql, fields, returning = _insert_sql[key]
+    except KeyError:
+        meta = model._meta
+        fields = [f for f in meta.local_concrete_fields
+                  if f is not meta.auto_field and not getattr(f, "generated", False)]
+        table, columns = _quoted(connection, model, [f.name for f in fields])
+        returning = connection.features.can_return_columns_from_insert
+        sql = (f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(fields))})"
+               + (f" RETURNING {connection.ops.quote_name(meta.pk.column)}" if returning else ""))
+        _insert_sql[key] = sql, fields, returning
+    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        pk = (cursor.fetchone()[0] if returning
+              else connection.ops.last_insert_id(cursor, model._meta.db_table, model._meta.pk.column))
+    obj.pk = pk
+    obj._state.adding, obj._state.db = False, using
+    return obj
+
+
+def update_row(obj, fields: tuple[str, ...], *, using: str = DEFAULT_DB_ALIAS) -> int:
+    """UPDATE `fields` of the saved instance `obj` (by its key; an auto_now field listed gets the time now), as
+    save(update_fields=fields) would write them. Returns the rows changed (0: the row is gone)."""
+    connection = connections[using]
+    model = type(obj)
+    key = (model, fields, connection.vendor)
+    try:
+        sql, prepared = _update_sql[key]
+    except KeyError:
+        prepared = [model._meta.get_field(name) for name in fields]
+        table, columns = _quoted(connection, model, fields)
+        sql = (f"UPDATE {table} SET {', '.join(f'{c} = %s' for c in columns)} "
+               f"WHERE {connection.ops.quote_name(model._meta.pk.column)} = %s")
+        _update_sql[key] = sql, prepared
+    values = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in prepared]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, obj.pk])
+        return cursor.rowcount

@@ -4,11 +4,12 @@ after commit. Each function is `dossier_<verb>(*, dossier, actor, ...)` and retu
 from collections.abc import Callable, Iterable, Sequence
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, StaffMembership
-from core.errors import ActionForbidden, InvalidInput
+from core.errors import ActionForbidden, DossierError, InvalidInput
 from dossiers import form_numbers, steps
 from dossiers.actions import ACTIONS
 
@@ -421,8 +422,11 @@ def dossier_payment_received(*, dossier_id: int, reference: str, amount: int,
     the dossier as it is now (locked once; no version check). `may_resume(locked)` False: a dossier paused in
     awaiting_payment stays paused and nothing is recorded (returns None)."""
     note = _("%(amount)s đồng (mã %(reference)s)") % {"amount": f"{amount:,}".replace(",", "."), "reference": reference}
-    with locked_dossier(Dossier(pk=dossier_id), actor=APPLICANT, action="payment_received",
-                        expected_version=ANY_VERSION) as held:
+    # The lock takes no savepoint (its only refusal, a dossier gone, comes before any write); the resumption,
+    # which may be refused by the registry, takes its own. The recording has no refusal: an error after its
+    # first write fails the caller's whole transaction instead of leaving half of it behind.
+    with locked_dossier(int(dossier_id), actor=APPLICANT, action="payment_received", expected_version=ANY_VERSION,
+                        savepoint=False) as held:
         if held.state == State.AWAITING_PAYMENT:
             if may_resume is not None and not may_resume(held):
                 return None
@@ -431,7 +435,11 @@ def dossier_payment_received(*, dossier_id: int, reference: str, amount: int,
                 close_pause(d, now)
                 return {"note": note}
 
-            return run_action(dossier=held, actor=APPLICANT, action="payment_received", change=change,
-                              expected_version=ANY_VERSION)
-        return record_only(dossier=held, actor=APPLICANT, action="payment_received", expected_version=ANY_VERSION,
-                           apply=lambda d, now: note)
+            with transaction.atomic():
+                return run_action(dossier=held, actor=APPLICANT, action="payment_received", change=change,
+                                  expected_version=ANY_VERSION)
+        try:
+            return record_only(dossier=held, actor=APPLICANT, action="payment_received",
+                               expected_version=ANY_VERSION, apply=lambda d, now: note)
+        except DossierError as exc:
+            raise RuntimeError(f"payment_received not recorded on dossier {dossier_id}: {exc}") from exc

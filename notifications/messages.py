@@ -14,9 +14,21 @@ from procedures.text import strip_diacritics
 
 
 # ---------------------------------------------------------------- content
+class _AsciiTable(dict):
+    """str.translate's table for `_ascii`: each character's strip_diacritics, worked out once (the same text as
+    strip_diacritics of the whole string: it folds each character on its own)."""
+
+    def __missing__(self, code: int) -> str:
+        self[code] = folded = strip_diacritics(chr(code))
+        return folded
+
+
+_ASCII_TABLE = _AsciiTable()
+
+
 def _ascii(text: str) -> str:
     """SMS without diacritics (one GSM-7 segment holds 160 characters, a Unicode one only 70)."""
-    return text if text.isascii() else strip_diacritics(text)
+    return text if text.isascii() else text.translate(_ASCII_TABLE)
 
 
 @dataclass

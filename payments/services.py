@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ConcurrentChange, DossierError, InvalidInput, TransitionRefused
-from core.prepared import Prepared
+from core.prepared import Prepared, update_row
 from dossiers.models import Dossier, State
 from dossiers.services import dossier_payment_received
 from payments import conf
@@ -204,6 +204,10 @@ def payment_apply_result(result: GatewayResult, *, source: str) -> Outcome:
         return Outcome.ALREADY_CONFIRMED if payment.status != PaymentStatus.PENDING else Outcome.CONFIRMED
 
 
+PAID_FIELDS = ("status", "provider", "provider_transaction_id", "bank_code", "response_code", "paid_at", "raw_callback",
+               "updated_at")
+
+
 def _mark_paid(payment: Payment, result: GatewayResult, *, source: str) -> None:
     payment.status = PaymentStatus.PAID
     payment.provider = payment.provider or "vnpay"
@@ -213,8 +217,9 @@ def _mark_paid(payment: Payment, result: GatewayResult, *, source: str) -> None:
     payment.paid_at = result.paid_at or timezone.now()
     payment.raw_callback = {"source": source, **result.raw}
     # A transaction number already used for another payment: IntegrityError, the whole transaction rolls back.
-    payment.save(update_fields=["status", "provider", "provider_transaction_id", "bank_code", "response_code",
-                                "paid_at", "raw_callback", "updated_at"])
+    # (save(update_fields=…) as one UPDATE whose text is written once: Payment has no save() of its own and no
+    # save signal receivers.)
+    update_row(payment, PAID_FIELDS)
     log.info("payments: %s for %s: paid (transaction %s)", source, payment.reference, result.transaction_id)
     _tell_dossier(payment)
 

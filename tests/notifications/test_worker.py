@@ -241,3 +241,56 @@ def test_the_worker_keeps_its_database_connection_between_tasks_as_configured(wo
             assert wait_until(lambda d=dossier: sent(d), what=f"the notifications of {dossier.code} to be sent")
     first, second = ConnectionRecordingSMSBackend.seen
     assert (first is second) is (max_age > 0)
+
+
+def test_rows_committed_close_together_are_published_together_and_each_sent_once(world, broker, settings,
+                                                                               monkeypatch):
+    """The after-commit kicks of a process are gathered for a short window (notifications.tasks._Kicks) and
+    published as batch tasks: fewer messages than rows, every row in exactly one, each delivered once."""
+    import json
+
+    import redis
+
+    settings.ONECUA_SMS_BACKEND = "core.backends.LocmemSMSBackend"
+    mail.outbox = []
+    dossiers = [submitted_with_email(world) for _ in range(3)]
+    monkeypatch.setattr(tasks._kicks, "window", 2.0)  # a generous window: the three actions fall in it
+    for dossier in dossiers:
+        services.dossier_receive(dossier=dossier, actor=world.user("clerk@desk"))
+    rows = set(Notification.objects.filter(dossier__in=dossiers).values_list("pk", flat=True))
+    assert len(rows) == 6  # an e-mail and an SMS each
+    queue = redis.Redis.from_url(REDIS_URL)
+    assert wait_until(lambda: queue.llen("celery") > 0, what="the kicks to be published")
+    time.sleep(0.5)
+    published = []
+    for raw in queue.lrange("celery", 0, -1):
+        message = json.loads(raw)
+        body = json.loads(__import__("base64").b64decode(message["body"]))
+        published.append((message["headers"]["task"], body[0][0]))
+    ids = [pk for _task, arg in published for pk in (arg if isinstance(arg, list) else [arg])]
+    assert sorted(ids) == sorted(rows)  # every row once
+    assert len(published) < len(dossiers)  # fewer messages than actions committed (one each, before)
+    with worker():
+        assert wait_until(lambda: all(sent(d) for d in dossiers), what="the batch to be sent")
+        drain()
+    assert sorted(m.to[0] for m in mail.outbox) == [EMAIL] * 3
+    assert set(Notification.objects.filter(pk__in=rows).values_list("deliveries", flat=True)) == {1}
+
+
+def test_a_kick_left_for_another_broker_is_sent_by_the_requeue(world, broker, monkeypatch):
+    """A kick whose Celery app was pointed elsewhere before it left is not published there: its rows stay pending
+    for the re-queue task, which sends them once."""
+    mail.outbox = []
+    dossier = submitted_with_email(world)
+    monkeypatch.setattr(tasks._kicks, "window", 1.0)
+    use_broker(CLOSED_PORT_URL)
+    services.dossier_receive(dossier=dossier, actor=world.user("clerk@desk"))
+    use_broker(REDIS_URL)  # before the window ends
+    time.sleep(1.5)
+    row = Notification.objects.get(dossier=dossier, channel="email")
+    assert row.status == NotificationStatus.PENDING and row.attempts == 0
+    with worker():
+        requeue_notifications.delay(0)
+        assert wait_until(lambda: sent(dossier), what="the re-queue to send the row")
+        drain()
+    assert [m.to for m in mail.outbox] == [[EMAIL]]

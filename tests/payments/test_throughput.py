@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 # locked and marked paid, SAVEPOINT, the dossier locked, its version moved on, the event, the outbox rows,
 # RELEASE × 2. Before this bound the dossier was read twice and the event read back for the message (19 and 12).
 RESUMING_STATEMENTS = 17
-RECORDING_STATEMENTS = 10
+RECORDING_STATEMENTS = 8
 
 
 @pytest.fixture
@@ -126,3 +126,85 @@ def test_the_compiled_lock_is_refused_outside_a_transaction(world):
         assert lock.get(dossier.pk).pk == dossier.pk
     with pytest.raises(TransactionManagementError):
         lock.get(dossier.pk)
+
+
+def _processing_with_a_started_payment(world, sequence: int = 1) -> tuple[Dossier, Payment]:
+    dossier = world.processing()
+    with at(T_STEP):
+        payment = Payment.objects.create(dossier=dossier, sequence=sequence, reference=reference_for(dossier, sequence),
+                                         purpose=PaymentPurpose.OBLIGATION, description="Nghĩa vụ tài chính",
+                                         amount=AMOUNT, provider="vnpay", started_at=T_STEP)
+    return dossier, payment
+
+
+def test_recording_a_payment_takes_no_savepoint_and_writes_each_row_once(world, client, gateway_settings):
+    dossier, payment = _processing_with_a_started_payment(world)
+    answer, statements = _confirm(client, payment.reference, "14000003")
+    assert answer["RspCode"] == "00"
+    # The callback's own transaction is a savepoint here (inside the test's transaction): BEGIN … COMMIT in a
+    # request. Within it, none.
+    assert statements[0].startswith("SAVEPOINT") and statements[-1].startswith("RELEASE SAVEPOINT")
+    assert not [s for s in statements[1:-1] if "SAVEPOINT" in s], "\n".join(statements)
+    verbs = [s.split()[0] + " " + s.split('"')[1] for s in statements[1:-1]]
+    assert verbs == ["SELECT payments_payment", "UPDATE payments_payment", "SELECT dossiers_dossier",
+                     "UPDATE dossiers_dossier", "INSERT dossiers_dossierevent", "INSERT dossiers_notification"]
+    paid = Payment.objects.get(pk=payment.pk)  # the one UPDATE wrote what save(update_fields=…) wrote
+    assert (paid.status, paid.provider_transaction_id, paid.bank_code, paid.response_code) == (
+        PaymentStatus.PAID, "14000003", "NCB", "00")
+    assert paid.paid_at is not None and paid.updated_at >= paid.created_at
+    assert paid.raw_callback["source"] == "ipn" and paid.raw_callback["vnp_TxnRef"] == payment.reference
+    event = DossierEvent.objects.get(dossier=dossier, action="payment_received")
+    assert (event.from_state, event.to_state, event.actor_id, event.actor_label) == (
+        State.PROCESSING, State.PROCESSING, None, "Người nộp hồ sơ")
+    assert event.at == T_ACT and f"mã {payment.reference}" in event.note
+
+
+def test_a_failure_after_the_first_write_of_the_recording_changes_nothing_and_answers_99(world, client,
+                                                                                        gateway_settings):
+    """The recording takes no savepoint: an error in a listener after the event was written must not leave the
+    payment recorded without its event (the gateway calls again; the reconciliation catches up)."""
+    from core.errors import InvalidInput
+    from dossiers.signals import dossier_acted
+
+    dossier, payment = _processing_with_a_started_payment(world)
+    version = dossier.version
+
+    def refuses(sender, *, action, **kwargs):
+        raise InvalidInput("refused by a listener")
+
+    dossier_acted.connect(refuses, dispatch_uid="test.refuses")
+    try:
+        answer, _statements = _confirm(client, payment.reference, "14000004")
+    finally:
+        dossier_acted.disconnect(dispatch_uid="test.refuses")
+    assert answer["RspCode"] == "99"
+    assert Payment.objects.get(pk=payment.pk).status == PaymentStatus.PENDING
+    assert not DossierEvent.objects.filter(dossier=dossier, action="payment_received").exists()
+    assert not Notification.objects.filter(dossier=dossier, kind="paid").exists()
+    assert fresh(dossier).version == version
+    # Called again, it is recorded once.
+    answer, _statements = _confirm(client, payment.reference, "14000004")
+    assert answer["RspCode"] == "00"
+    assert DossierEvent.objects.filter(dossier=dossier, action="payment_received").count() == 1
+
+
+def test_the_compiled_writes_write_what_the_orm_writes(world):
+    from core.prepared import insert_row, update_row
+
+    dossier, payment = _processing_with_a_started_payment(world)
+    with at(T_ACT):
+        event = insert_row(DossierEvent(dossier=dossier, action="payment_received", actor_label="X",
+                                        from_state=State.PROCESSING, to_state=State.PROCESSING, note="ghi chú"))
+        assert event.pk is not None and event._state.adding is False
+        stored = DossierEvent.objects.get(pk=event.pk)
+        fields = [f.attname for f in DossierEvent._meta.concrete_fields]
+        assert [getattr(stored, f) for f in fields] == [getattr(event, f) for f in fields]
+        assert stored.at == T_ACT
+        payment.status, payment.raw_callback = PaymentStatus.FAILED, {"vnp_ResponseCode": "24", "tên": "Đặng"}
+        assert update_row(payment, ("status", "raw_callback", "updated_at")) == 1
+    stored = Payment.objects.get(pk=payment.pk)
+    assert (stored.status, stored.raw_callback, stored.updated_at) == (PaymentStatus.FAILED,
+                                                                        {"vnp_ResponseCode": "24", "tên": "Đặng"}, T_ACT)
+    assert stored.description == "Nghĩa vụ tài chính"  # the other columns untouched
+    gone = Payment(pk=payment.pk + 1000, status=PaymentStatus.PAID)
+    assert update_row(gone, ("status",)) == 0
