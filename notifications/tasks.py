@@ -12,6 +12,7 @@ from celery import shared_task
 from django.db.models import Q
 from django.utils import timezone
 
+from core import request_id
 from core.tasks import IDEMPOTENT
 from notifications import delivery, options
 from notifications.models import Notification, NotificationStatus
@@ -82,7 +83,11 @@ class _Kicks:
     Nothing can be lost this way: the rows are committed before they are kicked, and a kick that never leaves
     (the process ends, the broker is down, the Celery app was pointed at another broker meanwhile) leaves its rows
     `pending` for `requeue` (beat, every minute), as a failed publish always did. Eager Celery (the embedded
-    default, tests) and code running inside a Celery task publish at once, as before."""
+    default, tests) and code running inside a Celery task publish at once, as before.
+
+    The request ids stay traceable: each kick keeps the id of the request that made it (core.request_id), and a
+    task published for several requests carries their ids joined by commas (at most request_id.MAX_CARRIED per
+    task), so its log lines, and those of the messages it sends, name every request behind them."""
 
     def __init__(self, window: float = 0.1):
         self.window = window
@@ -93,7 +98,7 @@ class _Kicks:
     def _reset(self) -> None:
         self._lock = threading.Lock()
         self._wake = threading.Event()
-        self._pending: list[tuple[str, int]] = []  # (broker URL when kicked, row id)
+        self._pending: list[tuple[str, str | None, int]] = []  # (broker URL when kicked, request id, row id)
         self._thread: threading.Thread | None = None
 
     def add(self, ids) -> None:
@@ -101,9 +106,9 @@ class _Kicks:
         if app.conf.task_always_eager or app.current_worker_task is not None:
             dispatch(ids)
             return
-        broker = str(app.conf.broker_url)
+        broker, rid = str(app.conf.broker_url), request_id.current()
         with self._lock:
-            self._pending += [(broker, pk) for pk in ids]
+            self._pending += [(broker, rid, pk) for pk in ids]
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="notifications-kicks", daemon=True)
                 self._thread.start()
@@ -125,12 +130,24 @@ class _Kicks:
             return 0
         app = send_notification.app
         broker = str(app.conf.broker_url)
-        ids = [pk for url, pk in pending if url == broker]
-        if len(ids) < len(pending):  # the app changed brokers since (tests): the re-queue's job
-            log.info("%s notification kick(s) for another broker left to the re-queue task", len(pending) - len(ids))
-        if app.conf.task_always_eager:
+        kicks = [(rid, pk) for url, rid, pk in pending if url == broker]
+        if len(kicks) < len(pending):  # the app changed brokers since (tests): the re-queue's job
+            log.info("%s notification kick(s) for another broker left to the re-queue task", len(pending) - len(kicks))
+        if app.conf.task_always_eager or not kicks:
             return 0
-        return dispatch(ids)
+        # In groups of at most MAX_CARRIED requests, each published with their ids current (ops tags the task).
+        groups, sent = [[]], 0
+        for rid, pk in kicks:
+            if len({r for r, _pk in groups[-1]} | {rid}) > request_id.MAX_CARRIED:
+                groups.append([])
+            groups[-1].append((rid, pk))
+        for group in groups:
+            token = request_id.activate(request_id.joined(r for r, _pk in group))
+            try:
+                sent += dispatch([pk for _rid, pk in group])
+            finally:
+                request_id.restore(token)
+        return sent
 
 
 _kicks = _Kicks()

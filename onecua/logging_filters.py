@@ -14,7 +14,7 @@ What is masked (see `mask`):
 * anything shaped like a value signed by django.core.signing (`value:signature`, `value:timestamp:signature`,
   the signature being 27 or more URL-safe base64 characters), whatever the address or text it appears in.
 
-`RequestIdFilter` (on every handler too) writes the current request id (ops.request_id: the HTTP request's, or
+`RequestIdFilter` (on every handler too) writes the current request id (core.request_id: the HTTP request's, or
 the one a Celery task carried from it) on the record as `request_id`. `JsonFormatter` writes one JSON object per
 line (production, settings.LOG_FORMAT "json"): time, level, logger, message, request id, process, traceback; the
 record's other attributes (a request object, `extra` values) are never written, and the whole line is masked.
@@ -27,7 +27,7 @@ import logging
 import re
 from datetime import UTC, datetime
 
-from ops import request_id
+from core import request_id
 
 _DIGITS = re.compile(r"(?<!\d)\d{9,12}(?!\d)")
 # Local part and domain as e-mail validators accept them (ASCII and Unicode letters); `%40` is an encoded `@`.

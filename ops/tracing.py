@@ -1,6 +1,6 @@
 """The request id through a request and into the Celery tasks it sends.
 
-* `RequestIdMiddleware` takes X-Request-ID when it is valid (ops.request_id.is_valid) or makes one, keeps it for
+* `RequestIdMiddleware` takes X-Request-ID when it is valid (core.request_id.is_valid) or makes one, keeps it for
   the log records of the request (a context variable, read by onecua.logging_filters.RequestIdFilter), and returns
   it in the response's X-Request-ID. The id stays until `request_finished` (Django's own 4xx/5xx log line, written
   after the middleware, still carries it).
@@ -9,7 +9,7 @@
   tasks it sends in turn. A task run eagerly (no broker) runs inside the request and keeps its id as it is.
 """
 
-from ops import request_id
+from core import request_id
 
 _META_KEY = "HTTP_" + request_id.HEADER.upper().replace("-", "_")
 
@@ -45,7 +45,7 @@ def _carried(task) -> str | None:
     req = getattr(task, "request", None)
     value = getattr(req, request_id.TASK_HEADER, None) or (getattr(req, "headers", None) or {}).get(
         request_id.TASK_HEADER)
-    return value if request_id.is_valid(value) else None
+    return value if request_id.is_valid_carried(value) else None
 
 
 def enter_task(task_id=None, task=None, **kwargs) -> None:

@@ -255,19 +255,28 @@ def test_rows_committed_close_together_are_published_together_and_each_sent_once
     mail.outbox = []
     dossiers = [submitted_with_email(world) for _ in range(3)]
     monkeypatch.setattr(tasks._kicks, "window", 2.0)  # a generous window: the three actions fall in it
-    for dossier in dossiers:
-        services.dossier_receive(dossier=dossier, actor=world.user("clerk@desk"))
+    from core import request_id
+
+    for n, dossier in enumerate(dossiers):  # as three requests, each with its id
+        token = request_id.activate(f"req-batch-{n:06d}")
+        try:
+            services.dossier_receive(dossier=dossier, actor=world.user("clerk@desk"))
+        finally:
+            request_id.restore(token)
     rows = set(Notification.objects.filter(dossier__in=dossiers).values_list("pk", flat=True))
     assert len(rows) == 6  # an e-mail and an SMS each
     queue = redis.Redis.from_url(REDIS_URL)
     assert wait_until(lambda: queue.llen("celery") > 0, what="the kicks to be published")
     time.sleep(0.5)
-    published = []
+    published, carried = [], []
     for raw in queue.lrange("celery", 0, -1):
         message = json.loads(raw)
         body = json.loads(__import__("base64").b64decode(message["body"]))
         published.append((message["headers"]["task"], body[0][0]))
+        carried.append(message["headers"].get("request_id"))
     ids = [pk for _task, arg in published for pk in (arg if isinstance(arg, list) else [arg])]
+    # The batch still names the requests behind it: every request's id is carried, each once.
+    assert sorted(rid for value in carried for rid in value.split(",")) == [f"req-batch-{n:06d}" for n in range(3)]
     assert sorted(ids) == sorted(rows)  # every row once
     assert len(published) < len(dossiers)  # fewer messages than actions committed (one each, before)
     with worker():

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from dossiers.models import Dossier
 from notifications.models import Notification, NotificationStatus
-from ops import request_id
+from core import request_id
 from tests.builders import at, vn
 
 HOST = {"HTTP_HOST": "127.0.0.1"}
@@ -174,3 +174,15 @@ def test_the_readyz_body_is_json_for_a_load_balancer(client, db):
     response = client.get("/readyz", **HOST)
     assert response["Content-Type"] == "application/json"
     json.loads(response.content)
+
+
+def test_a_task_for_several_requests_carries_their_ids_joined():
+    assert request_id.joined(["req-aaaa-0001", "bad id!", "req-aaaa-0002", "req-aaaa-0001"]) == \
+        "req-aaaa-0001,req-aaaa-0002"
+    assert request_id.joined([None, "x"]) is None
+    assert request_id.is_valid_carried("req-aaaa-0001,req-aaaa-0002")
+    assert not request_id.is_valid_carried("req-aaaa-0001,")  # an empty part
+    assert not request_id.is_valid_carried("req-aaaa-0001,079123456789")  # nine digits in a row: masked in logs
+    too_many = ",".join(f"req-many-{n:04d}" for n in range(request_id.MAX_CARRIED + 1))
+    assert not request_id.is_valid_carried(too_many)
+    assert request_id.joined(too_many.split(",")).count(",") == request_id.MAX_CARRIED - 1

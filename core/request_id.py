@@ -24,6 +24,25 @@ def is_valid(value: object) -> bool:
     return isinstance(value, str) and bool(_VALID.fullmatch(value)) and not _LONG_DIGITS.search(value)
 
 
+# A task that several requests caused (notifications.tasks publishes the outbox kicks of a moment together)
+# carries their ids joined by commas, at most this many.
+MAX_CARRIED = 20
+
+
+def joined(values) -> str | None:
+    """The ids of the requests behind one task, in order, each once: "a" or "a,b,c" (None when there is none)."""
+    unique = list(dict.fromkeys(v for v in values if is_valid(v)))[:MAX_CARRIED]
+    return ",".join(unique) or None
+
+
+def is_valid_carried(value: object) -> bool:
+    """One id, or several joined by `joined`."""
+    if not isinstance(value, str) or not value:
+        return False
+    parts = value.split(",")
+    return len(parts) <= MAX_CARRIED and all(is_valid(part) for part in parts)
+
+
 def new() -> str:
     """A fresh id: 32 hexadecimal characters."""
     while not is_valid(value := secrets.token_hex(16)):
