@@ -19,6 +19,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.db.models import Case, IntegerField, Q, Value, When
 
 from accounts.models import User
+from accounts.selectors import user_with_memberships
 
 PHONE_SPELLING = re.compile(r"[0-9\s.\-()+]+")
 PHONE_MIN_DIGITS = 9
@@ -55,6 +56,13 @@ def find_login_user(raw: str | None) -> User | None:
 
 
 class EmailOrPhoneBackend(ModelBackend):
+    def get_user(self, user_id):
+        """ModelBackend.get_user with the user's memberships read with it (accounts.selectors)."""
+        if type(user_id) is not int:
+            return super().get_user(user_id)
+        user = user_with_memberships(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
+
     def authenticate(self, request, username=None, password=None, **kwargs):
         if not username or password is None:
             return None

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role
 from accounts.scoping import staff_agency_ids
 from accounts.selectors import memberships_of
+from core.compiled import Compiled
 from dossiers.access import citizen_dossiers_q
 from dossiers.actions import ACTIONS
 from dossiers.form_numbers import FORM_TITLES
@@ -118,11 +119,13 @@ QUEUES = [
 QUEUE_BY_KEY = {q.key: q for q in QUEUES}
 
 
-def _queue_filter(key: str, *, user, agencies: dict[str, set[int]], now: datetime) -> Q:
+def _queue_filter(key: str, *, user, agencies: dict[str, set[int]], now: datetime,
+                  soon: datetime | None = None) -> Q:
+    """A queue's filter at `now`; "due soon" means by `soon` (default: a day after now)."""
     desk = agencies.get(Role.CLERK, set())
     officer = agencies.get(Role.OFFICER, set()) | agencies.get(Role.LEADER, set())
     leader = agencies.get(Role.LEADER, set())
-    soon = now + timedelta(days=1)
+    soon = soon or now + timedelta(days=1)
     return {
         "to_check": Q(state=State.SUBMITTED, channel=Channel.ONLINE, receiving_agency_id__in=desk,
                       desk_supplement_count=0),
@@ -147,6 +150,24 @@ def _agencies_by_role(user) -> dict[str, set[int]]:
     return result
 
 
+def _queue_scope(user) -> tuple:
+    """What the text of a user's queue statements depends on besides the time (the key of their compiled shape):
+    the user, the agencies the scoping selector lets them see and their agencies by role. A change of memberships
+    changes the key: a statement kept for the old ones is never used again."""
+    by_role = _agencies_by_role(user)
+    return (user.pk, frozenset(staff_agency_ids(user=user)), tuple(sorted((r, frozenset(a)) for r, a in by_role.items())))
+
+
+# The queue page's statements (counts, a page's ids, its rows), compiled once per shape and connection: the
+# querysets below stay the definition (built through `dossiers_visible_to`), only their SQL is kept.
+_QUEUE_STATEMENTS = Compiled(size=256)
+
+
+def _times(now: datetime) -> list[datetime]:
+    """The values of a queue statement: now, and the end of "due soon" (each its own parameter)."""
+    return [now, now + timedelta(days=1)]
+
+
 def staff_queues(*, user, now: datetime | None = None) -> list[tuple[QueueDef, int]]:
     """The user's queues with their counts, in one query."""
     now = now or timezone.now()
@@ -155,16 +176,19 @@ def staff_queues(*, user, now: datetime | None = None) -> list[tuple[QueueDef, i
                                                           and q.key in {"unassigned", "overdue", "paused"})]
     if not mine:
         return []
-    visible = dossiers_visible_to(user=user)
-    counts = count_each({q.key: visible.filter(_queue_filter(q.key, user=user, agencies=agencies, now=now))
-                         for q in mine})
-    return [(q, counts[q.key]) for q in mine]
+    keys = tuple(q.key for q in mine)
+
+    def build(at, soon):
+        visible = dossiers_visible_to(user=user)
+        return count_statement({k: visible.filter(_queue_filter(k, user=user, agencies=agencies, now=at, soon=soon))
+                                for k in keys})
+
+    (row,) = _QUEUE_STATEMENTS.rows(("counts", keys, _queue_scope(user)), build, _times(now))
+    return [(q, count) for q, count in zip(mine, row, strict=True)]
 
 
-def count_each(querysets: dict[str, QuerySet]) -> dict[str, int]:
-    """The number of rows of each queryset, in ONE statement: a scalar COUNT subquery each, so that each is served
-    by its own index (a queue's desk or agency and state: migration 0014's queue indexes, index-only on
-    PostgreSQL) instead of one pass over every dossier the user may see."""
+def count_statement(querysets: dict[str, QuerySet]) -> tuple[str, list]:
+    """The statement of `count_each`: (sql, params)."""
     parts, params = [], []
     for queryset in querysets.values():
         try:
@@ -174,8 +198,16 @@ def count_each(querysets: dict[str, QuerySet]) -> dict[str, int]:
             continue
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted)")
         params.extend(part_params)
+    return "SELECT " + ", ".join(parts), params
+
+
+def count_each(querysets: dict[str, QuerySet]) -> dict[str, int]:
+    """The number of rows of each queryset, in ONE statement: a scalar COUNT subquery each, so that each is served
+    by its own index (a queue's desk or agency and state: migration 0014's queue indexes, index-only on
+    PostgreSQL) instead of one pass over every dossier the user may see."""
+    sql, params = count_statement(querysets)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
+        cursor.execute(sql, params)
         return dict(zip(querysets, cursor.fetchone(), strict=True))
 
 
@@ -190,17 +222,50 @@ def search_filter(text: str) -> Q:
     return q
 
 
-def queue_dossiers(*, user, key: str | None, search: str = "", now: datetime | None = None) -> QuerySet[Dossier]:
+def queue_dossiers(*, user, key: str | None, search: str = "", now: datetime | None = None,
+                   soon: datetime | None = None) -> QuerySet[Dossier]:
     """A queue (or all visible dossiers when key is None), searched, sorted by due time; related rows joined."""
     now = now or timezone.now()
     qs = dossiers_visible_to(user=user)
     if key is not None:
-        qs = qs.filter(_queue_filter(key, user=user, agencies=_agencies_by_role(user), now=now))
+        qs = qs.filter(_queue_filter(key, user=user, agencies=_agencies_by_role(user), now=now, soon=soon))
     if search:
         qs = qs.filter(search_filter(search))
     return qs.select_related("procedure", "receiving_agency", "handling_agency", "assigned_officer").order_by(
-        F("due_at").asc(nulls_last=True), "submitted_at", "pk"
-    )
+        *QUEUE_ORDER)
+
+
+# A queue's order: due time first (none last), then submission, then id (a total order: pages never overlap).
+QUEUE_ORDER = (F("due_at").asc(nulls_last=True), "submitted_at", "pk")
+
+
+def queue_count(*, user, key: str | None, search: str = "", now: datetime) -> int:
+    """The number of dossiers of `queue_dossiers` (the "all" tab's or a search's total: the tabs are counted by
+    `staff_queues`)."""
+    if search:
+        return queue_dossiers(user=user, key=key, search=search, now=now).count()
+    (row,) = _QUEUE_STATEMENTS.rows(
+        ("count", key, _queue_scope(user)),
+        lambda at, soon: count_statement({key: queue_dossiers(user=user, key=key, now=at, soon=soon)}),
+        _times(now))
+    return row[0]
+
+
+def queue_rows(*, user, key: str | None, search: str = "", now: datetime, offset: int,
+               limit: int) -> list["QueueRow"]:
+    """`queue_page(queue_dossiers(...))`: the same rows in the same order. Without a search, in one statement
+    compiled once per queue, page and scope: the page's ids (the filter and the sort on the dossier table alone,
+    through its queue indexes) as a subquery of the rows' statement, which joins the names for those rows only."""
+    if search:
+        return queue_page(queue_dossiers(user=user, key=key, search=search, now=now), offset=offset, limit=limit)
+
+    def build(at, soon):
+        page = queue_dossiers(user=user, key=key, now=at, soon=soon).values("pk")[offset:offset + limit]
+        return (Dossier.objects.filter(pk__in=page).order_by(*QUEUE_ORDER)
+                .values_list(*QUEUE_ROW_COLUMNS.values()))
+
+    found = _QUEUE_STATEMENTS.rows(("page", key, offset, limit, _queue_scope(user)), build, _times(now))
+    return [_queue_row(values) for values in found]
 
 
 class QueueRow(dict):
@@ -217,30 +282,42 @@ class QueueRow(dict):
         self[name] = value
 
 
-# What a queue's row shows (workspace/home.html): the page reads these columns only.
-QUEUE_ROW_VALUES = {
-    "procedure_name": F("procedure__name"), "agency_name": F("handling_agency__name"),
-    "officer_id": F("assigned_officer_id"), "officer_full_name": F("assigned_officer__full_name"),
-    "officer_first_name": F("assigned_officer__first_name"), "officer_last_name": F("assigned_officer__last_name"),
-    "officer_username": F("assigned_officer__username"),
+# What a queue's row shows (workspace/home.html): the page reads these columns only, then the officer's name.
+QUEUE_ROW_COLUMNS = {
+    "pk": "pk", "code": "code", "state": "state", "applicant_name": "applicant_name",
+    "applicant_phone": "applicant_phone", "due_at": "due_at", "has_steps": "has_steps",
+    "procedure_name": "procedure__name", "agency_name": "handling_agency__name", "officer_id": "assigned_officer_id",
+    "officer_full_name": "assigned_officer__full_name", "officer_first_name": "assigned_officer__first_name",
+    "officer_last_name": "assigned_officer__last_name", "officer_username": "assigned_officer__username",
 }
+_ROW_NAMES = tuple(QUEUE_ROW_COLUMNS)
+
+
+def _queue_row(values) -> QueueRow:
+    """A row of QUEUE_ROW_COLUMNS' values; the assigned officer reads as User.__str__ does (full name, else first
+    and last name, else the user name)."""
+    row = QueueRow(zip(_ROW_NAMES, values, strict=True))
+    full, first, last, username = (row.pop("officer_full_name"), row.pop("officer_first_name"),
+                                   row.pop("officer_last_name"), row.pop("officer_username"))
+    row["officer"] = (full or f"{first} {last}".strip() or username) if row["officer_id"] else ""
+    return row
+
+
+def rows_of(ids: list[int]) -> list[QueueRow]:
+    """The queue rows of these dossiers, in this order (one statement, compiled once per number of rows)."""
+    if not ids:
+        return []
+    found = _QUEUE_STATEMENTS.rows(
+        ("rows", len(ids)),
+        lambda *pks: Dossier.objects.filter(pk__in=pks).order_by().values_list(*QUEUE_ROW_COLUMNS.values()), ids)
+    by_id = {row["pk"]: row for row in map(_queue_row, found)}
+    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 def queue_page(queryset: QuerySet[Dossier], *, offset: int, limit: int) -> list[QueueRow]:
     """One page of a queue (`queue_dossiers`): the ids first — the filter and the sort on the dossier table alone,
-    through its queue indexes, no join —, then those rows' shown values with the names they show. The assigned
-    officer reads as User.__str__ does (full name, else first and last name, else the user name)."""
-    ids = list(queryset.values_list("pk", flat=True)[offset:offset + limit])
-    found = Dossier.objects.filter(pk__in=ids).order_by().values(
-        "pk", "code", "state", "applicant_name", "applicant_phone", "due_at", **QUEUE_ROW_VALUES)
-    by_id = {}
-    for values in found:
-        row = QueueRow(values)
-        row["officer"] = (
-            (row.pop("officer_full_name") or f"{row.pop('officer_first_name')} {row.pop('officer_last_name')}".strip()
-             or row.pop("officer_username")) if row["officer_id"] else "")
-        by_id[row["pk"]] = row
-    return [by_id[pk] for pk in ids if pk in by_id]
+    through its queue indexes, no join —, then those rows' shown values with the names they show (`rows_of`)."""
+    return rows_of(list(queryset.values_list("pk", flat=True)[offset:offset + limit]))
 
 
 def day_bounds(day) -> tuple[datetime, datetime]:

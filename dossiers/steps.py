@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from accounts.models import StaffMembership
+from core.compiled import Compiled
 from dossiers.models import Dossier, DossierStep
 from procedures import worktime
 from procedures.process import HOURS_PER_DAY, ProcessStep
@@ -105,8 +106,14 @@ def current_steps(dossiers) -> dict[int, DossierStep]:
     ids = [d.pk for d in dossiers if getattr(d, "has_steps", True)]
     if not ids:
         return {}
-    return {s.dossier_id: s for s in DossierStep.objects.filter(dossier_id__in=ids, finished_at__isnull=True,
-                                                                 started_at__isnull=False).order_by("order")}
+    steps = _CURRENT_STEPS.instances(
+        ("current", len(ids)),
+        lambda *pks: DossierStep.objects.filter(dossier_id__in=pks, finished_at__isnull=True,
+                                                started_at__isnull=False).order_by("order"), ids)
+    return {s.dossier_id: s for s in steps}
+
+
+_CURRENT_STEPS = Compiled(size=32)  # one shape per number of rows of a queue page
 
 
 def step_is_late(step: DossierStep | None, now: datetime) -> bool:

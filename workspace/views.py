@@ -1,12 +1,20 @@
 """The staff workspace: queues, desk intake, actions on a dossier, official forms as PDFs."""
 
 
+import functools
+from html import escape
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
+from django.utils.formats import localize
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -26,8 +34,8 @@ from dossiers.selectors import (
     dossier_attachment_groups,
     dossier_events,
     dossier_for_staff,
-    queue_dossiers,
-    queue_page,
+    queue_count,
+    queue_rows,
     staff_queues,
     tracking_book_dossiers,
 )
@@ -50,10 +58,82 @@ def _number(value: str | None) -> int | None:
 
 
 # ---------------------------------------------------------------- queues
+@functools.cache
+def _row_labels(language: str | None) -> tuple:
+    """The queue table's words (escaped) and the states' names, once per language (the key: gettext reads the
+    active language)."""
+    del language
+    words = (_("Thủ tục"), _("Người nộp"), _("Điện thoại"), _("Trạng thái"), _("Cơ quan đang xử lý"),
+             _("Hạn giải quyết"), _("quá hạn"), _("Bước"))
+    return (*(escape(str(w)) for w in words), {value: escape(str(label)) for value, label in State.choices})
+
+
+def _queue_rows(rows, *, now, today, detail: str) -> str:
+    """What each row shows, set on the row (the view's context keeps them), and the rows of the queue's table
+    (workspace/home.html), written here: 25 rows × 7 cells through the template engine cost more than the rest of
+    the page. Every value is escaped as the template's autoescape does (html.escape)."""
+    l_procedure, l_applicant, l_phone, l_state, l_agency, l_due, l_overdue, l_step, states = _row_labels(
+        get_language())
+    parts = []
+    for d in rows:  # QueueRow: a dict, written as one
+        pk, state, due_at = d["pk"], d["state"], d["due_at"]
+        d["url"] = url = f"{detail}{pk}/"
+        d["phone"] = phone = mask_digits(d["applicant_phone"])
+        d["due_text"] = due_text = vn_short_datetime(due_at) if due_at else "—"
+        d["is_overdue"] = overdue = bool(due_at and due_at < now and state not in ("returned", "resolved"))
+        d["is_due_today"] = due_today = bool(due_at and timezone.localdate(due_at) == today)
+        step = d.get("step")
+        due = escape(due_text) + (f" ({l_overdue})" if overdue else "")
+        if step is not None:
+            d["step_due_text"] = step_due = vn_short_datetime(step.due_at)
+            d["step_is_late"] = late = step_is_late(step, now)
+            due += (f'<br><small class="step{" overdue" if late else ""}">{l_step} {step.order}. '
+                    f'{escape(step.name)}: {escape(step_due)}{f" ({l_overdue})" if late else ""}</small>')
+        else:
+            d["step_due_text"], d["step_is_late"] = "", False
+        officer = f" – {escape(d['officer'])}" if d["officer"] else ""
+        cls = "overdue" if overdue else "due-today" if due_today else ""
+        parts.append(
+            f'<tr class="{cls}"><td><a href="{escape(url)}">{escape(d["code"])}</a></td>'
+            f'<td data-label="{l_procedure}">{escape(d["procedure_name"])}</td>'
+            f'<td data-label="{l_applicant}">{escape(d["applicant_name"])}</td>'
+            f'<td data-label="{l_phone}">{escape(phone)}</td><td data-label="{l_state}">{states.get(state) or escape(state)}</td>'
+            f'<td data-label="{l_agency}">{escape(d["agency_name"])}{officer}</td>'
+            f'<td data-label="{l_due}">{due}</td></tr>\n')
+    return mark_safe("".join(parts))  # noqa: S308 — every value above is escaped
+
+
+def _tabs_html(queues, current: str | None) -> str:
+    """The queue tabs (workspace/home.html's nav), each with its count (as the template shows a number)."""
+    here = ' aria-current="page"'
+    number = localize if settings.USE_THOUSAND_SEPARATOR else str
+    return mark_safe("".join(  # noqa: S308 — every value is escaped
+        f'<li><a href="?q_key={escape(q.key)}"{here if q.key == current else ""}>'
+        f'{escape(q.label)} <span class="count" id="count-{escape(q.key)}">{number(count)}</span></a></li>\n'
+        for q, count in queues))
+
+
+def _desks_html(desks, intake: str) -> str:
+    """The toolbar's walk-in intake buttons, one per desk of the clerk."""
+    return mark_safe("".join(  # noqa: S308 — every value is escaped
+        f'<a class="button primary" href="{escape(intake)}{desk.pk}/">'
+        f'{escape(_("Tiếp nhận hồ sơ trực tiếp – %(name)s") % {"name": desk.name})}</a> ' for desk in desks))
+
+
+@functools.cache
+def _link_prefixes(script_prefix: str, urlconf) -> tuple[str, str]:
+    """The rows' and the intake buttons' links without their id ("<detail>{pk}/", "<intake>{agency}/"), once per
+    URL prefix and configuration (the key: reverse reads them)."""
+    del script_prefix, urlconf
+    return (reverse("workspace:detail", args=[0]).removesuffix("0/"),
+            reverse("workspace:intake", args=[0]).removesuffix("0/"))
+
+
 @staff_required
 def staff_home(request):
     now, today = timezone.now(), timezone.localdate()
-    queues = staff_queues(user=request.user, now=now)
+    user = request.user
+    queues = staff_queues(user=user, now=now)
     # By default the first queue with something in it (a leader with dossiers awaiting approval sees them, not
     # an empty "awaiting assignment"); every queue empty: the first one.
     default = next((q.key for q, count in queues if count), queues[0][0].key if queues else None)
@@ -61,30 +141,26 @@ def staff_home(request):
     if key != "all" and key not in QUEUE_BY_KEY:
         key = default
     search = request.GET.get("tim", "").strip()[:100]
-    dossiers = queue_dossiers(user=request.user, key=None if key == "all" else key, search=search, now=now)
-    paginator = Paginator(dossiers, PAGE_SIZE)
+    queue_key = None if key == "all" else key
     counted = {q.key: count for q, count in queues}
     if key in counted and not search:
-        paginator.count = counted[key]  # the tab's count: the same filter, counted with the others
-    page = paginator.get_page(request.GET.get("page"))
-    # The page's 25 rows: ids first (sorted through the queue indexes), then those rows with the names they show.
-    page.object_list = queue_page(dossiers, offset=(page.number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
-    current = current_steps(page.object_list)  # each row's current step of the internal process (one query)
-    labels = {value: str(label) for value, label in State.choices}  # once, not get_state_display() per row
-    detail = reverse("workspace:detail", args=[0]).removesuffix("0/")  # the rows' links: "<detail>{pk}/"
-    for d in page.object_list:  # what the rows show, computed once here rather than by filters per cell
-        d.state_label, d.url, d.phone = labels.get(d.state, d.state), f"{detail}{d.pk}/", mask_digits(d.applicant_phone)
-        d.due_text = vn_short_datetime(d.due_at) if d.due_at else "—"
-        d.is_overdue = bool(d.due_at and d.due_at < now and d.state not in ("returned", "resolved"))
-        d.is_due_today = bool(d.due_at and timezone.localdate(d.due_at) == today)
-        d.step = current.get(d.pk)
-        d.step_due_text = vn_short_datetime(d.step.due_at) if d.step else ""
-        d.step_is_late = step_is_late(d.step, now)
-    query = request.GET.copy()
-    query.pop("page", None)
+        total = counted[key]  # the tab's count: the same filter, counted with the others
+    else:
+        total = queue_count(user=user, key=queue_key, search=search, now=now)
+    # Pages over the count alone; then the page's 25 rows (one statement: queue_rows).
+    page = Paginator(range(total), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = queue_rows(user=user, key=queue_key, search=search, now=now,
+                                  offset=(page.number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    current = current_steps(page.object_list)  # each row's current step (a query only if a row has a process)
+    for d in page.object_list:
+        d["step"] = current.get(d["pk"])
+    detail, intake = _link_prefixes(get_script_prefix(), get_urlconf())
+    desks = [m.agency for m in memberships_of(user=user) if m.role == Role.CLERK]
     context = {
-        "queues": queues, "current": key, "search": search, "page": page, "query_string": query.urlencode(),
-        "desks": [m.agency for m in memberships_of(user=request.user) if m.role == Role.CLERK],
+        "queues": queues, "current": key, "search": search, "page": page, "desks": desks,
+        "query_string": urlencode([(k, v) for k, values in request.GET.lists() if k != "page" for v in values]),
+        "rows_html": _queue_rows(page.object_list, now=now, today=today, detail=detail),
+        "tabs_html": _tabs_html(queues, key), "desks_html": _desks_html(desks, intake),
     }
     return render(request, "workspace/home.html", context)
 
