@@ -45,7 +45,11 @@ def _probes(values: Sequence, round_: int) -> list:
         elif isinstance(value, str):
             out.append(f"\x1fprobe{n}\x1f")
         elif isinstance(value, datetime):
-            out.append(datetime(1901, 2, 3, 4, 5, 6, tzinfo=value.tzinfo) + timedelta(seconds=n))
+            # Rounds differ in year, month, day, hour and minute too: a build that used only part of the time (its
+            # date, its hour, the start of its month) would give the same parameter twice and be kept as a constant.
+            base = (datetime(1901, 2, 3, 4, 5, 6, tzinfo=value.tzinfo) if round_ % 2 else
+                    datetime(1953, 7, 19, 13, 27, 48, tzinfo=value.tzinfo))
+            out.append(base + timedelta(days=n, seconds=n))
         else:
             raise TypeError(f"Compiled: no probe for a {type(value).__name__}")
     return out

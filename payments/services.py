@@ -10,7 +10,7 @@ without personal data (the reference, the outcome and the gateway's codes only).
 import logging
 from datetime import timedelta
 
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -150,7 +150,9 @@ def payment_check(payment: Payment, *, client_ip: str = "127.0.0.1", now=None) -
     if result.paid or result.failed:
         try:
             outcome = payment_apply_result(result, source="querydr")
-        except (DossierError, DatabaseError) as exc:  # rolled back; the next run tries again
+        # Rolled back (a dossier that refused the event, the database, anything else): the next run tries again,
+        # and neither the reconciliation's other payments nor the citizen's page fail with it.
+        except Exception as exc:  # noqa: BLE001
             log.warning("payments: querydr result for %s not applied: %s", payment.reference, type(exc).__name__)
             return "error"
         if outcome not in (Outcome.CONFIRMED, Outcome.ALREADY_CONFIRMED):

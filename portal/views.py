@@ -277,7 +277,9 @@ _TRACKED = ValuesByCode(lambda code: Dossier.objects.filter(code=code).order_by(
     *citizen_forms_annotations(), *signed_result_annotations(), *payment_annotations()))
 # The whole dossier (with its procedure) when the body is rendered or a panel needs it.
 _DOSSIER = Prepared(lambda pk: Dossier.objects.select_related("procedure").filter(pk=pk), probe=-1)
-BODY_SECONDS = 3600  # how long a rendered dossier body lives in the cache (a new version is a new key anyway)
+# How long a rendered dossier body lives in the cache (a new version is a new key anyway). Short: a body holds the
+# applicant's data, and once the dossier is archived (its personal data removed) the old body must not linger long.
+BODY_SECONDS = 600
 _MARKS = ("<!--panels-->", "<!--rating-->")  # in portal/_dossier_body.html; escaped data can never hold "<"
 
 

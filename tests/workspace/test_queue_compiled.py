@@ -42,6 +42,23 @@ def test_a_kept_statement_answers_for_new_values_as_the_queryset_does(world):
     assert found.submitted_at == Dossier.objects.get(pk=dossiers[1].pk).submitted_at
 
 
+def test_a_statement_using_only_part_of_a_time_is_never_kept_with_a_frozen_value(world):
+    """A build that keeps only the date of the time it is given (or its hour, its month) must not be kept with the
+    probe's date frozen into it: each call answers for its own day."""
+    from django.utils import timezone
+
+    dossier = world.submitted()
+    day = timezone.localdate(dossier.submitted_at)
+    on_day = lambda t: Dossier.objects.filter(  # noqa: E731
+        submitted_at__date=timezone.localdate(t)).values_list("pk")
+    statements = Compiled()
+    same_day = timezone.make_aware(timezone.datetime(day.year, day.month, day.day, 23, 0))
+    next_day = same_day + timedelta(days=1)
+    for _ in range(2):
+        assert statements.rows("on_day", on_day, [same_day]) == [(dossier.pk,)]
+        assert statements.rows("on_day", on_day, [next_day]) == []
+
+
 def test_a_shape_is_built_twice_once_then_only_run():
     built = []
 
