@@ -7,9 +7,9 @@ import re
 import pytest
 from django.urls import reverse
 
+from core import request_id
 from dossiers.models import Dossier
 from notifications.models import Notification, NotificationStatus
-from core import request_id
 from tests.builders import at, vn
 
 HOST = {"HTTP_HOST": "127.0.0.1"}
