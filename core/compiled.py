@@ -30,6 +30,8 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 from django.db.models.query import get_related_populators
 
+from core.prepared import convert_row
+
 _counter = itertools.count(1)
 
 
@@ -147,16 +149,7 @@ class Compiled:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         if converters:
-            converted = []
-            for row in rows:
-                row = list(row)
-                for position, (functions, expression) in converters:
-                    item = row[position]
-                    for function in functions:
-                        item = function(item, expression, connection)
-                    row[position] = item
-                converted.append(row)
-            rows = converted
+            rows = [convert_row(row, converters, connection) for row in rows]
         return rows, model_rows
 
     def rows(self, key, build: Callable, values: Sequence) -> list[tuple]:

@@ -26,6 +26,18 @@ from django.db.models.query import get_related_populators
 from django.db.transaction import TransactionManagementError
 
 
+def convert_row(row, converters, connection) -> list:
+    """A fetched row with each column's converters applied, as the ORM applies them (`converters`: the items of
+    compiler.get_converters(columns): position → (functions, expression))."""
+    row = list(row)
+    for position, (functions, expression) in converters:
+        item = row[position]
+        for function in functions:
+            item = function(item, expression, connection)
+        row[position] = item
+    return row
+
+
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
@@ -82,12 +94,7 @@ class Prepared:
             return None
         if len(rows) > 1:
             raise MultipleObjectsReturned
-        row = list(rows[0])
-        for position, (converters, expression) in compiled.converters:
-            item = row[position]
-            for converter in converters:
-                item = converter(item, expression, connection)
-            row[position] = item
+        row = convert_row(rows[0], compiled.converters, connection)
         obj = compiled.model.from_db(self.using, compiled.init_list, row[compiled.start: compiled.end])
         for populator in compiled.populators:
             populator.populate(row, obj)

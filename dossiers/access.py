@@ -9,6 +9,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from core.prepared import convert_row
 from dossiers.models import Dossier
 
 TRACKED_KEY = "portal_tracked_dossiers"
@@ -86,13 +87,7 @@ class ValuesByCode:
             row = cursor.fetchone()
         if row is None:
             return None
-        row = list(row)
-        for index, (functions, expression) in converters:
-            value = row[index]
-            for function in functions:
-                value = function(value, expression, connection)
-            row[index] = value
-        return dict(zip(names, row, strict=True))
+        return dict(zip(names, convert_row(row, converters, connection), strict=True))
 
 
 def tracked_or_404(request, code: str, *, annotate: dict | None = None,

@@ -10,23 +10,9 @@ from procedures.models import Procedure, ProcedureFee
 from procedures.signals import CATALOG_VERSION_KEY, catalog_version
 from tests.factories import AgencyFactory, FieldFactory, ProcedureFactory, RequiredDocumentFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
 
 
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def birth():
-    procedure = ProcedureFactory(national_code="1.001193", name="Đăng ký khai sinh",
-                                 field=FieldFactory(code="HOTICH", name="Hộ tịch"))
-    RequiredDocumentFactory(procedure=procedure, name="Giấy chứng sinh", position=1)
-    procedure.agencies.add(AgencyFactory(name="Trung tâm Phục vụ hành chính công phường Long An"))
-    return procedure
 
 
 DETAIL = reverse("procedures:detail", args=["1.001193"])

@@ -5,33 +5,18 @@ published answers — or a new day — shows on the next request."""
 import re
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from reports import processing
 from tests.builders import at, vn
-from tests.factories import AgencyFactory, FieldFactory, ProcedureFactory, RequiredDocumentFactory
+from tests.factories import RequiredDocumentFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
 DETAIL = reverse("procedures:detail", args=["1.001193"])
 
 
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def birth():
-    procedure = ProcedureFactory(national_code="1.001193", name="Đăng ký khai sinh",
-                                 field=FieldFactory(code="HOTICH", name="Hộ tịch"))
-    RequiredDocumentFactory(procedure=procedure, name="Giấy chứng sinh", position=1)
-    procedure.agencies.add(AgencyFactory(name="Trung tâm Phục vụ hành chính công phường Long An"))
-    return procedure
 
 
 def page(client, **headers) -> tuple[str, list[str]]:
