@@ -70,6 +70,7 @@ class _Shape:
     slots: tuple  # (position in params, index in values)
     converters: list  # [(column, (converters, expression))]
     model_rows: tuple | None  # (model, init_list, start, end, populators) for instances()
+    names: tuple  # the columns' names, for values()
 
 
 def _compile(queryset_or_sql, connection, *, instances: bool):
@@ -78,15 +79,18 @@ def _compile(queryset_or_sql, connection, *, instances: bool):
         sql, params = compiler.as_sql()
         columns = [s[0] for s in compiler.select[: compiler.col_count]]
         converters = list(compiler.get_converters(columns).items())
+        query = queryset_or_sql.query
+        names = tuple(query.selected) if getattr(query, "selected", None) else (
+            *query.extra_select, *query.values_select, *query.annotation_select)
         model_rows = None
         if instances:
             klass_info, select = compiler.klass_info, compiler.select
             fields = klass_info["select_fields"]
             model_rows = (klass_info["model"], [s[0].target.attname for s in select[fields[0]: fields[-1] + 1]],
                           fields[0], fields[-1] + 1, get_related_populators(klass_info, select, connection.alias))
-        return sql, list(params), converters, model_rows
+        return sql, list(params), converters, model_rows, names
     sql, params = queryset_or_sql
-    return sql, list(params), [], None
+    return sql, list(params), [], None, ()
 
 
 class Compiled:
@@ -112,8 +116,8 @@ class Compiled:
     @staticmethod
     def _make(connection, build: Callable, values: Sequence, instances: bool) -> _Shape | None:
         first, second = _probes(values, 0), _probes(values, 1)
-        sql, params, converters, model_rows = _compile(build(*first), connection, instances=instances)
-        sql_2, params_2, _c, _m = _compile(build(*second), connection, instances=instances)
+        sql, params, converters, model_rows, names = _compile(build(*first), connection, instances=instances)
+        sql_2, params_2, _c, _m, _n = _compile(build(*second), connection, instances=instances)
         if sql != sql_2 or len(params) != len(params_2):
             return None
         adapted = {_adapt(p, connection): i for i, p in enumerate(first)}
@@ -133,15 +137,15 @@ class Compiled:
             else:
                 constants.append(a)
         return _Shape(sql=sql, params=tuple(constants), slots=tuple(slots), converters=converters,
-                      model_rows=model_rows)
+                      model_rows=model_rows, names=names)
 
     def _execute(self, key, build: Callable, values: Sequence, *, instances: bool = False):
         connection = connections[self.using]
         shape = self._shape(connection, key, build, values, instances)
         if shape is None:  # a shape this cannot keep: compiled every time
-            sql, params, converters, model_rows = _compile(build(*values), connection, instances=instances)
+            sql, params, converters, model_rows, names = _compile(build(*values), connection, instances=instances)
         else:
-            sql, converters, model_rows = shape.sql, shape.converters, shape.model_rows
+            sql, converters, model_rows, names = shape.sql, shape.converters, shape.model_rows, shape.names
             params = list(shape.params)
             for position, index in shape.slots:
                 params[position] = _adapt(values[index], connection)
@@ -150,16 +154,21 @@ class Compiled:
             rows = cursor.fetchall()
         if converters:
             rows = [convert_row(row, converters, connection) for row in rows]
-        return rows, model_rows
+        return rows, model_rows, names
 
     def rows(self, key, build: Callable, values: Sequence) -> list[tuple]:
         """The statement's rows, converted as the ORM converts them."""
-        rows, _m = self._execute(key, build, values)
+        rows, _m, _n = self._execute(key, build, values)
         return [tuple(r) for r in rows]
+
+    def values(self, key, build: Callable, values: Sequence) -> list[dict]:
+        """The rows of a `.values(...)` queryset (annotations included) as dicts, as the queryset gives them."""
+        rows, _m, names = self._execute(key, build, values)
+        return [dict(zip(names, row, strict=True)) for row in rows]
 
     def instances(self, key, build: Callable, values: Sequence) -> list:
         """The queryset's model instances (with its select_related objects), as the ORM makes them."""
-        rows, model_rows = self._execute(key, build, values, instances=True)
+        rows, model_rows, _n = self._execute(key, build, values, instances=True)
         if model_rows is None:
             raise TypeError("Compiled.instances() takes a build that makes a queryset")
         model, init_list, start, end, populators = model_rows

@@ -26,12 +26,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.ratelimit import count_hit
+from core.compiled import Compiled
 from core.errors import ActionForbidden, DossierError, InvalidInput
 from core.http import pdf_response
 from core.prepared import Prepared
 from core.storage import touch
 from dossiers import services
-from dossiers.access import ValuesByCode, may_see, remember_tracked, tracked_or_404
+from dossiers.access import may_see, remember_tracked, tracked_or_404
 from dossiers.models import Dossier, ResultDelivery, State
 from dossiers.selectors import (
     citizen_forms,
@@ -271,10 +272,17 @@ def track(request):
 # What the tracking page reads on every request: who may see the dossier, its version (and the one column a
 # recomputation of the calendar changes without an action: the appointment), and whether the forms, the payment
 # and the signed-result panels have anything to show — one statement, compiled once per connection.
-_TRACKED = ValuesByCode(lambda code: Dossier.objects.filter(code=code).order_by().annotate(
-    **citizen_forms_annotations(), **signed_result_annotations(), **payment_annotations()).values(
-    "id", "submitted_at", "version", "state", "appointment_at", "applicant_user_id", "applicant_id_number", "authorised_id_number",
-    *citizen_forms_annotations(), *signed_result_annotations(), *payment_annotations()))
+_TRACKED = Compiled()
+
+
+def _tracked_row(code: str):
+    return Dossier.objects.filter(code=code).order_by().annotate(
+        **citizen_forms_annotations(), **signed_result_annotations(), **payment_annotations()).values(
+        "id", "submitted_at", "version", "state", "appointment_at", "applicant_user_id", "applicant_id_number",
+        "authorised_id_number", *citizen_forms_annotations(), *signed_result_annotations(), *payment_annotations())
+
+
+
 # The whole dossier (with its procedure) when the body is rendered or a panel needs it.
 _DOSSIER = Prepared(lambda pk: Dossier.objects.select_related("procedure").filter(pk=pk), probe=-1)
 # How long a rendered dossier body lives in the cache (a new version is a new key anyway). Short: a body holds the
@@ -316,7 +324,7 @@ def tracked_dossier(request, code: str):
     dossier version and kept in the cache — served only after the check of who may see the dossier, and holding
     nothing of the visitor (no csrf token); the payment, signed-result and rating panels, which change without
     an action on the dossier, are rendered on every request where they have something to show."""
-    row = _TRACKED.get(code)
+    row = next(iter(_TRACKED.values("tracked", _tracked_row, [code])), None)  # the code is unique
     if row is None or not may_see(request, pk=row["id"], applicant_user_id=row["applicant_user_id"],
                                   applicant_id_number=row["applicant_id_number"],
                                   authorised_id_number=row["authorised_id_number"]):
