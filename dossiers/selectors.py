@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -188,7 +187,9 @@ def staff_queues(*, user, now: datetime | None = None) -> list[tuple[QueueDef, i
 
 
 def count_statement(querysets: dict[str, QuerySet]) -> tuple[str, list]:
-    """The statement of `count_each`: (sql, params)."""
+    """ONE statement counting the rows of each queryset: a scalar COUNT subquery each, so that each is served by its
+    own index (a queue's desk or agency and state: migration 0014's queue indexes, index-only on PostgreSQL)
+    instead of one pass over every dossier the user may see. Returns (sql, params)."""
     parts, params = [], []
     for queryset in querysets.values():
         try:
@@ -199,16 +200,6 @@ def count_statement(querysets: dict[str, QuerySet]) -> tuple[str, list]:
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted)")
         params.extend(part_params)
     return "SELECT " + ", ".join(parts), params
-
-
-def count_each(querysets: dict[str, QuerySet]) -> dict[str, int]:
-    """The number of rows of each queryset, in ONE statement: a scalar COUNT subquery each, so that each is served
-    by its own index (a queue's desk or agency and state: migration 0014's queue indexes, index-only on
-    PostgreSQL) instead of one pass over every dossier the user may see."""
-    sql, params = count_statement(querysets)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return dict(zip(querysets, cursor.fetchone(), strict=True))
 
 
 def search_filter(text: str) -> Q:
