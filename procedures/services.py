@@ -289,17 +289,7 @@ def _children(
         return None, [f"{label}: " + _("phải là một danh sách.")]
     model, keys = form_class._meta.model, form_class._meta.fields
     cleaned, errors = [], []
-    for number, item in enumerate(items, start=1):
-        prefix = item_label % {"number": number}
-        if not isinstance(item, dict):
-            errors.append(_("%(item)s: phải là một đối tượng ({…}).") % {"item": prefix})
-            continue
-        unknown = [str(k) for k in item if k not in keys]
-        if unknown:
-            errors.append(
-                _("%(item)s: không có trường “%(keys)s”.") % {"item": prefix, "keys": "”, “".join(unknown)}
-            )
-            continue
+    for prefix, item in process_io.checked_objects(items, item_label=item_label, keys=keys, errors=errors):
         values, item_errors = {}, []
         for name in keys:
             try:
